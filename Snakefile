@@ -1,0 +1,30 @@
+# roomtour: camera-guided videos from single interior photos, post-processed
+# (denoise, upscale, both orders) and scored. See README.md.
+#
+#   snakemake --cores 2                                   # embedded default
+#   snakemake --cores 2 --configfile config/study.yaml   # the 6 x 3 study grid
+
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/inputs.smk"
+include: "workflow/rules/generate.smk"
+include: "workflow/rules/postprocess.smk"
+include: "workflow/rules/metrics.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_targets(),

@@ -1,0 +1,66 @@
+"""Post-processing chains: names, parents, and the grid of videos they need.
+
+A chain is ``raw`` (the generated video) or steps joined by ``-`` applied left
+to right: ``dn-up`` = upscale(denoise(raw)), ``up-dn`` = denoise(upscale(raw)).
+Each step is its own file and job, so a chain's parent is a cached
+intermediate: ``dn-up`` reuses ``dn`` and ``up-dn`` reuses ``up``.
+
+``frozen`` is not a chain of steps but a baseline video: the first raw frame
+repeated, showing how high the temporal proxies go for a video that does not
+move.
+"""
+
+from __future__ import annotations
+
+from .errors import RoomtourError
+
+STEPS = {"dn": "denoise", "up": "upscale"}
+BASELINES = ("frozen",)
+
+# regular expressions for Snakemake wildcard_constraints
+_STEP = "(?:dn|up)"
+CHAIN_RE = rf"raw|frozen|{_STEP}(?:-{_STEP})*"
+DENOISE_CHAIN_RE = rf"(?:{_STEP}-)*dn"
+UPSCALE_CHAIN_RE = rf"(?:{_STEP}-)*up"
+
+
+def parse_chain(name: str) -> tuple[str, ...]:
+    """Steps of a chain, ``()`` for ``raw``.  Raises on unknown steps."""
+    if name == "raw":
+        return ()
+    if name in BASELINES:
+        raise RoomtourError(f"chain {name!r}", "is a baseline, not a chain of steps")
+    steps = tuple(name.split("-"))
+    bad = [s for s in steps if s not in STEPS]
+    if bad or not name:
+        raise RoomtourError(f"chain {name!r}", f"unknown step(s) {bad}; steps are {', '.join(STEPS)} joined by '-'")
+    return steps
+
+
+def parent_chain(name: str) -> str:
+    """The chain whose video this chain's last step reads (``raw`` for one step)."""
+    steps = parse_chain(name)
+    if not steps:
+        raise RoomtourError(f"chain {name!r}", "raw has no parent")
+    return "-".join(steps[:-1]) or "raw"
+
+
+def upscale_count(name: str) -> int:
+    """Number of ``up`` steps in a chain (``frozen`` and ``raw`` have none)."""
+    return 0 if name in BASELINES else parse_chain(name).count("up")
+
+
+def required_chains(chains) -> list[str]:
+    """Every video the chains need, intermediates included, parents first."""
+    out: list[str] = []
+    for name in chains:
+        if name in BASELINES:
+            if name not in out:
+                out.append(name)
+            continue
+        steps = parse_chain(name)
+        for k in range(len(steps) + 1):
+            sub = "-".join(steps[:k]) or "raw"
+            if sub not in out:
+                out.append(sub)
+    return out

@@ -1,0 +1,133 @@
+"""Configuration: JSON-schema validation with defaults, and the study grid it implies.
+
+The schema (``workflow/schemas/config.schema.yaml``) is the single description
+of every setting; this module validates a config against it, fills defaults,
+and turns a failure into one line naming the file and the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .chains import parse_chain, upscale_count, BASELINES
+from .errors import RoomtourError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
+DEFAULT_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+def _with_defaults(validator_class):
+    validate_props = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if "default" in sub and prop not in instance:
+                    instance[prop] = _copy(sub["default"])
+        yield from validate_props(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def _copy(v):
+    return yaml.safe_load(yaml.safe_dump(v))
+
+
+def load_schema(path: str | Path = DEFAULT_SCHEMA) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def validate_config(config: dict, schema_path: str | Path = DEFAULT_SCHEMA, where: str = "config") -> dict:
+    """Validate ``config`` in place (defaults filled) and return it.
+
+    Raises :class:`RoomtourError` with one line: ``<where>: <key path>: <problem>``.
+    """
+    schema = load_schema(schema_path)
+    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if errors:
+        err = errors[0]
+        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise RoomtourError(where, f"{key}: {_short(err)}")
+    _check_semantics(config, where)
+    return config
+
+
+def _short(err) -> str:
+    msg = err.message
+    return msg if len(msg) < 200 else msg[:197] + "..."
+
+
+def _check_semantics(config: dict, where: str) -> None:
+    for chain in config["chains"]:
+        if chain not in BASELINES:
+            try:
+                parse_chain(chain)
+            except RoomtourError as exc:
+                raise RoomtourError(where, f"chains: {exc.problem} ({chain!r})") from None
+    if "raw" not in config["chains"]:
+        raise RoomtourError(where, "chains: must include 'raw' (every chain is compared with it)")
+    for name in list(config["motions"]):
+        if not NAME_RE.match(name):
+            raise RoomtourError(where, f"motions: name {name!r} may use only letters, digits and '_'")
+
+
+def load_config(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> dict:
+    """Read and validate a YAML config file."""
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise RoomtourError(path, "config file not found") from None
+    except yaml.YAMLError as exc:
+        raise RoomtourError(path, f"not valid YAML ({str(exc).splitlines()[0]})") from None
+    return validate_config(config, schema_path, where=str(path))
+
+
+def safe_name(stem: str) -> str:
+    """A wildcard-safe image name from a file stem."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_") or "image"
+
+
+def image_sources(config: dict, where: str = "config") -> dict[str, str]:
+    """Map image name -> source: ``procedural:<scene>`` or a photo file path."""
+    images = config["images"]
+    if "procedural" in images:
+        return {name: f"procedural:{name}" for name in images["procedural"]}
+    directory = Path(images["directory"])
+    if "files" in images:
+        out = {}
+        for name, rel in images["files"].items():
+            if not NAME_RE.match(name):
+                raise RoomtourError(where, f"images.files: name {name!r} may use only letters, digits and '_'")
+            out[name] = str(directory / rel)
+        return out
+    if not directory.is_dir():
+        raise RoomtourError(directory, "images.directory is not a directory")
+    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise RoomtourError(directory, f"no photos ({', '.join(IMAGE_SUFFIXES)}) in images.directory")
+    out = {}
+    for p in files:
+        name = safe_name(p.stem)
+        if name in out:
+            raise RoomtourError(p, f"two photos map to the same name {name!r}; list them under images.files")
+        out[name] = str(p)
+    return out
+
+
+def compare_scale(config: dict) -> float:
+    """Scale from the generated size to the common comparison size: the largest
+    total upscale factor among the configured chains (1 without upscaling)."""
+    ups = max((upscale_count(c) for c in config["chains"]), default=0)
+    return float(config["upscale"]["scale"]) ** ups
+
+
+def compare_size(config: dict) -> tuple[int, int]:
+    s = compare_scale(config)
+    return int(round(config["video"]["width"] * s)), int(round(config["video"]["height"] * s))

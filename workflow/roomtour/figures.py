@@ -1,0 +1,73 @@
+"""Figures: a bar chart of per-chain means with error bars, and contact sheets."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: jobs run without a display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .stats import LABELS  # noqa: E402
+from .video import atomic_path  # noqa: E402
+
+
+def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
+    """One panel per metric that has values; bars = mean over videos, error bars = std.
+
+    Infinite means (the frozen baseline's temporal PSNR) are drawn as a hatched
+    bar at the panel's top and labelled 'inf'.
+    """
+    metrics = [m for m in LABELS if f"{m}_mean" in summary and summary[f"{m}_mean"].notna().any()]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 3.4), squeeze=False)
+    chains = list(summary["chain"])
+    x = np.arange(len(chains))
+    for ax, m in zip(axes[0], metrics):
+        mean = summary[f"{m}_mean"].to_numpy(float)
+        std = np.nan_to_num(summary[f"{m}_std"].to_numpy(float))
+        finite = np.isfinite(mean)
+        top = np.nanmax(np.where(finite, mean + std, np.nan)) if finite.any() else 1.0
+        ax.bar(x[finite], mean[finite], yerr=std[finite], capsize=3, color="#4C72B0")
+        for i in np.where(np.isinf(mean))[0]:
+            ax.bar(x[i], top * 1.05, color="white", edgecolor="#4C72B0", hatch="//")
+            ax.text(x[i], top * 1.06, "inf", ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(x, chains, rotation=45, ha="right", fontsize=8)
+        ax.set_title(LABELS[m] + (" ↓" if m == "warp_error" else " ↑"), fontsize=9)
+        lo = np.nanmin(np.where(finite, mean - std, np.nan)) if finite.any() else 0
+        if m.endswith("psnr") and finite.any():
+            ax.set_ylim(max(0, lo - 2), top * 1.12)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+
+
+def contact_sheet(videos: dict, path, frames: int = 4, title: str = "") -> None:
+    """Rows = chains (name -> (T,H,W,3) frames), columns = evenly spaced frames.
+
+    Each chain is shown at its own resolution scaled to a common display width,
+    so upscaled chains show their extra detail.
+    """
+    names = list(videos)
+    n = min(len(v) for v in videos.values())
+    idx = np.linspace(0, n - 1, frames).round().astype(int)
+    fig, axes = plt.subplots(len(names), frames, figsize=(2.2 * frames, 1.6 * len(names) + 0.4), squeeze=False)
+    for r, name in enumerate(names):
+        for c, t in enumerate(idx):
+            ax = axes[r][c]
+            ax.imshow(videos[name][t], interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(name, fontsize=8)
+            if r == 0:
+                ax.set_title(f"frame {t}", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)

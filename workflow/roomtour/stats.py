@@ -1,0 +1,155 @@
+"""Summary statistics over the grid: per-video means, per-chain mean +- std,
+and paired differences to ``raw`` with bootstrap confidence intervals.
+
+A *video* is one (image, motion) pair; chains of the same video are paired,
+so a chain's effect is estimated from per-video differences, which removes the
+between-image variance that dominates unpaired comparisons.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .metrics import METRIC_COLUMNS
+
+KEYS = ["image", "motion", "chain"]
+
+# Higher is better except for warp_error.
+HIGHER_IS_BETTER = {
+    "temporal_psnr": True,
+    "temporal_ssim": True,
+    "ref_psnr": True,
+    "ref_ssim": True,
+    "warp_error": False,
+}
+
+
+def per_video(frame_rows: pd.DataFrame) -> pd.DataFrame:
+    """Mean of each metric over the frames of each (image, motion, chain), NaN-aware.
+
+    A video whose every value of a metric is NaN (e.g. no reference) keeps NaN.
+    """
+    cols = [c for c in METRIC_COLUMNS if c in frame_rows]
+    return frame_rows.groupby(KEYS, sort=False)[cols].mean().reset_index()
+
+
+def chain_summary(videos: pd.DataFrame, chain_order: list[str] | None = None) -> pd.DataFrame:
+    """Per chain: ``n`` videos and mean, std (ddof=1) of each metric over videos."""
+    cols = [c for c in METRIC_COLUMNS if c in videos]
+    rows = []
+    for chain, g in videos.groupby("chain", sort=False):
+        row = {"chain": chain, "n": len(g)}
+        for c in cols:
+            vals = g[c].to_numpy(dtype=float)
+            vals = vals[~np.isnan(vals)]
+            row[f"{c}_mean"] = float(np.mean(vals)) if len(vals) else np.nan
+            finite = vals[np.isfinite(vals)]
+            row[f"{c}_std"] = float(np.std(finite, ddof=1)) if len(finite) > 1 and len(finite) == len(vals) else np.nan
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if chain_order:
+        order = {c: i for i, c in enumerate(chain_order)}
+        out = out.sort_values("chain", key=lambda s: s.map(lambda c: order.get(c, len(order)))).reset_index(drop=True)
+    return out
+
+
+def bootstrap_mean_ci(diffs: np.ndarray, samples: int = 2000, level: float = 0.95, seed: int = 0) -> tuple:
+    """Mean of ``diffs`` and its percentile-bootstrap confidence interval.
+
+    Returns ``(mean, low, high)``; NaNs are dropped first; an infinite
+    difference gives ``(inf or -inf, nan, nan)`` (no interval exists); a single
+    value gives ``(value, nan, nan)``.
+    """
+    d = np.asarray(diffs, dtype=float)
+    d = d[~np.isnan(d)]
+    if len(d) == 0:
+        return (np.nan, np.nan, np.nan)
+    mean = float(np.mean(d))
+    if not np.all(np.isfinite(d)) or len(d) < 2:
+        return (mean, np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(d), size=(samples, len(d)))
+    boots = d[idx].mean(axis=1)
+    alpha = (1.0 - level) / 2.0
+    return (mean, float(np.quantile(boots, alpha)), float(np.quantile(boots, 1.0 - alpha)))
+
+
+def paired_differences(
+    videos: pd.DataFrame, baseline: str = "raw", samples: int = 2000, level: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
+    """For every chain other than ``baseline`` and every metric: the mean paired
+    difference ``chain - baseline`` over videos with its bootstrap interval."""
+    cols = [c for c in METRIC_COLUMNS if c in videos]
+    base = videos[videos.chain == baseline].set_index(["image", "motion"])
+    rows = []
+    for chain, g in videos[videos.chain != baseline].groupby("chain", sort=False):
+        g = g.set_index(["image", "motion"])
+        common = g.index.intersection(base.index)
+        for c in cols:
+            d = g.loc[common, c].to_numpy(float) - base.loc[common, c].to_numpy(float)
+            mean, lo, hi = bootstrap_mean_ci(d, samples, level, seed)
+            rows.append(
+                {
+                    "chain": chain,
+                    "metric": c,
+                    "n_pairs": int(np.sum(~np.isnan(d))),
+                    "diff_mean": mean,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "better": _better(c, mean, lo, hi),
+                }
+            )
+    return pd.DataFrame(rows, columns=["chain", "metric", "n_pairs", "diff_mean", "ci_low", "ci_high", "better"])
+
+
+def _better(metric: str, mean: float, lo: float, hi: float) -> str:
+    """'yes'/'no' when the interval excludes 0 in the good/bad direction, else 'unclear'."""
+    if np.isnan(lo) or np.isnan(hi):
+        return "n/a"
+    sign = 1 if HIGHER_IS_BETTER[metric] else -1
+    if sign * lo > 0 and sign * hi > 0:
+        return "yes"
+    if sign * lo < 0 and sign * hi < 0:
+        return "no"
+    return "unclear"
+
+
+def _fmt(mean, std, digits):
+    if np.isnan(mean):
+        return "–"
+    if np.isinf(mean):
+        return "inf" if mean > 0 else "-inf"
+    return f"{mean:.{digits}f}" + ("" if np.isnan(std) else f" ± {std:.{digits}f}")
+
+
+DIGITS = {"temporal_psnr": 2, "temporal_ssim": 3, "ref_psnr": 2, "ref_ssim": 3, "warp_error": 4}
+LABELS = {
+    "temporal_psnr": "temporal PSNR dB (proxy)",
+    "temporal_ssim": "temporal SSIM (proxy)",
+    "ref_psnr": "ref PSNR dB",
+    "ref_ssim": "ref SSIM",
+    "warp_error": "warp error",
+}
+
+
+def markdown_report(summary: pd.DataFrame, diffs: pd.DataFrame, title: str, notes: list[str]) -> str:
+    """The poster-style table (mean ± std over videos) and the paired-difference table, as Markdown."""
+    cols = [c for c in METRIC_COLUMNS if f"{c}_mean" in summary and summary[f"{c}_mean"].notna().any()]
+    lines = [f"# {title}", ""]
+    lines += ["| chain | videos | " + " | ".join(LABELS[c] for c in cols) + " |"]
+    lines += ["|---|---:|" + "---:|" * len(cols)]
+    for _, r in summary.iterrows():
+        cells = [_fmt(r[f"{c}_mean"], r[f"{c}_std"], DIGITS[c]) for c in cols]
+        lines.append(f"| {r['chain']} | {int(r['n'])} | " + " | ".join(cells) + " |")
+    lines += ["", "## Paired difference to raw (mean over videos, 95% bootstrap interval)", ""]
+    lines += ["| chain | metric | pairs | difference | 95% interval | better than raw |", "|---|---|---:|---:|---|---|"]
+    for _, r in diffs.iterrows():
+        if r["n_pairs"] == 0:
+            continue
+        dg = DIGITS[r["metric"]]
+        ci = "–" if np.isnan(r["ci_low"]) else f"[{r['ci_low']:+.{dg}f}, {r['ci_high']:+.{dg}f}]"
+        mean = "inf" if np.isinf(r["diff_mean"]) else f"{r['diff_mean']:+.{dg}f}"
+        lines.append(f"| {r['chain']} | {LABELS[r['metric']]} | {r['n_pairs']} | {mean} | {ci} | {r['better']} |")
+    lines += [""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(lines)

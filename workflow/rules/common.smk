@@ -1,0 +1,129 @@
+# Shared setup: config validation, the study grid, and helpers for the rules.
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+PACKAGE_DIR = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, PACKAGE_DIR)
+
+from roomtour.chains import (
+    BASELINES,
+    CHAIN_RE,
+    DENOISE_CHAIN_RE,
+    UPSCALE_CHAIN_RE,
+    parent_chain,
+    required_chains,
+)
+from roomtour.config import compare_scale, compare_size, image_sources, validate_config
+from roomtour.denoisers import DENOISERS
+from roomtour.errors import RoomtourError
+from roomtour.generators import GENERATORS
+from roomtour.upscalers import UPSCALERS
+
+_CONFIG_NAMES = (
+    ", ".join(str(p) for p in getattr(workflow, "configfiles", [])) or "config"
+)
+try:
+    validate_config(
+        config,
+        Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml",
+        where=_CONFIG_NAMES,
+    )
+    IMAGES = image_sources(config, where=_CONFIG_NAMES)
+except RoomtourError as exc:
+    raise WorkflowError(f"roomtour: {exc}") from None
+
+MOTIONS = list(config["motions"])
+CHAINS = list(config["chains"])
+# every video the metrics need, intermediates included, plus the frozen baseline
+VIDEO_CHAINS = required_chains(CHAINS + list(BASELINES))
+SCORED_CHAINS = CHAINS + list(BASELINES)
+PROCEDURAL = "procedural" in config["images"]
+WIDTH, HEIGHT = config["video"]["width"], config["video"]["height"]
+COMPARE_SCALE = compare_scale(config)
+COMPARE_W, COMPARE_H = compare_size(config)
+
+# The rules call the package through its CLI (python -m roomtour). Jobs inherit
+# this PYTHONPATH, so the checkout's package imports in any environment (venv,
+# conda env, or a cluster node, where each job parses this file again).
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        p for p in (PACKAGE_DIR, os.environ.get("PYTHONPATH", "")) if p
+    )
+)
+
+
+wildcard_constraints:
+    image=r"[A-Za-z0-9_]+",
+    motion=r"[A-Za-z0-9_]+",
+    chain=CHAIN_RE,
+
+
+def env_for(step):
+    """GPU-capable methods get the CUDA environment; the rest the CPU one."""
+    registry = {"generate": GENERATORS, "denoise": DENOISERS, "upscale": UPSCALERS}[
+        step
+    ]
+    gpu = registry.uses_gpu(config[step]["method"])
+    return "../../envs/gpu.yaml" if gpu else "../../envs/cpu.yaml"
+
+
+def gpu_tag(step):
+    registry = {"generate": GENERATORS, "denoise": DENOISERS, "upscale": UPSCALERS}[
+        step
+    ]
+    return int(registry.uses_gpu(config[step]["method"]))
+
+
+def options_json(step):
+    return json.dumps(config[step].get("options", {}), sort_keys=True)
+
+
+def video(image="{image}", motion="{motion}", chain="{chain}", ext="mkv"):
+    return f"results/videos/{image}/{motion}/{chain}.{ext}"
+
+
+def final_targets():
+    targets = [
+        "results/summary.csv",
+        "results/summary.md",
+        "results/figures/metrics.png",
+    ]
+    targets += expand(
+        "results/figures/contact/{image}/{motion}.png", image=IMAGES, motion=MOTIONS
+    )
+    if config["previews"]:
+        targets += expand(video(ext="mp4"), image=IMAGES, motion=MOTIONS, chain=CHAINS)
+    return targets
+
+
+def generate_inputs(wc):
+    inputs = {
+        "photo": f"results/inputs/{wc.image}.png",
+        "path": f"results/paths/{wc.motion}.txt",
+    }
+    if config["generate"]["method"] == "import":
+        gen = GENERATORS.create("import", config["generate"]["options"])
+        inputs["video"] = gen.source(wc.image, wc.motion)
+    return inputs
+
+
+def metrics_inputs(wc):
+    inputs = {"video": video(wc.image, wc.motion, wc.chain)}
+    if PROCEDURAL:
+        inputs["reference"] = f"results/reference/{wc.image}/{wc.motion}.mkv"
+    return inputs
+
+
+def contact_sheet_inputs(wc):
+    """Chain name -> video; the ground truth first where the input has one."""
+    videos = {c: video(wc.image, wc.motion, c) for c in SCORED_CHAINS}
+    if PROCEDURAL:
+        videos = {
+            "reference": f"results/reference/{wc.image}/{wc.motion}.mkv",
+            **videos,
+        }
+    return videos

@@ -1,0 +1,29 @@
+# Metrics per video: temporal proxies, fidelity against the reference (when
+# the input has one), and warp error at the common comparison size.
+
+
+rule metrics:
+    input:
+        unpack(metrics_inputs),
+    output:
+        "results/metrics/{image}/{motion}/{chain}.csv",
+    log:
+        "results/logs/metrics/{image}/{motion}/{chain}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=config["resources"]["metrics"]["mem_mb"],
+        runtime=config["resources"]["metrics"]["runtime"],
+    params:
+        reference=lambda wc, input: (
+            f"--reference {shlex.quote(input.reference)}"
+            if "reference" in input.keys()
+            else ""
+        ),
+        size=f"{COMPARE_W}x{COMPARE_H}",
+        kernel=config["metrics"]["resize_kernel"],
+    shell:
+        "python -m roomtour --threads {threads} metrics {input.video:q} {output:q} {params.reference}"
+        " --compare-size {params.size} --kernel {params.kernel}"
+        " --image {wildcards.image} --motion {wildcards.motion} --chain {wildcards.chain} 2> {log:q}"

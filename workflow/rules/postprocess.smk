@@ -1,0 +1,77 @@
+# Post-processing steps. Each step reads its parent chain's video, so dn-up
+# reuses dn and up-dn reuses up (cached intermediates).
+
+
+rule denoise:
+    input:
+        lambda wc: video(wc.image, wc.motion, parent_chain(wc.chain)),
+    output:
+        video(),
+    log:
+        "results/logs/denoise/{image}/{motion}/{chain}.log",
+    wildcard_constraints:
+        chain=DENOISE_CHAIN_RE,
+    conda:
+        env_for("denoise")
+    threads: 2
+    resources:
+        gpu=gpu_tag("denoise"),
+        mem_mb=config["resources"]["denoise"]["mem_mb"],
+        runtime=config["resources"]["denoise"]["runtime"],
+    params:
+        method=config["denoise"]["method"],
+        options=options_json("denoise"),
+    shell:
+        "python -m roomtour --threads {threads} denoise {input:q} {output:q} --method {params.method}"
+        " --options {params.options:q} 2> {log:q}"
+
+
+rule upscale:
+    input:
+        lambda wc: video(wc.image, wc.motion, parent_chain(wc.chain)),
+    output:
+        video(),
+    log:
+        "results/logs/upscale/{image}/{motion}/{chain}.log",
+    wildcard_constraints:
+        chain=UPSCALE_CHAIN_RE,
+    conda:
+        env_for("upscale")
+    threads: 2
+    resources:
+        gpu=gpu_tag("upscale"),
+        mem_mb=config["resources"]["upscale"]["mem_mb"],
+        runtime=config["resources"]["upscale"]["runtime"],
+    params:
+        method=config["upscale"]["method"],
+        scale=config["upscale"]["scale"],
+        options=options_json("upscale"),
+    shell:
+        "python -m roomtour --threads {threads} upscale {input:q} {output:q} --method {params.method}"
+        " --scale {params.scale} --options {params.options:q} 2> {log:q}"
+
+
+rule freeze:
+    input:
+        video(chain="raw"),
+    output:
+        video(chain="frozen"),
+    log:
+        "results/logs/freeze/{image}/{motion}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    shell:
+        "python -m roomtour freeze {input:q} {output:q} 2> {log:q}"
+
+
+rule preview:
+    input:
+        video(),
+    output:
+        video(ext="mp4"),
+    log:
+        "results/logs/preview/{image}/{motion}/{chain}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    shell:
+        "python -m roomtour preview {input:q} {output:q} 2> {log:q}"
