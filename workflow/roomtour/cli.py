@@ -139,7 +139,11 @@ def cmd_freeze(a):
 def cmd_preview(a):
     from .video import read_video, video_info, write_preview
 
-    write_preview(a.out, read_video(a.input), fps=video_info(a.input)["fps"] or 8)
+    for pair in a.pairs:
+        src, sep, dst = pair.partition("=")
+        if not sep:
+            raise RoomtourError(pair, "expected INPUT=OUTPUT")
+        write_preview(dst, read_video(src), fps=video_info(src)["fps"] or 8)
 
 
 def cmd_metrics(a):
@@ -279,9 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("out")
     s.set_defaults(func=cmd_freeze)
 
-    s = sub.add_parser("preview", help="write a viewable H.264 MP4 of a video")
-    s.add_argument("input")
-    s.add_argument("out")
+    s = sub.add_parser("preview", help="write viewable H.264 MP4s of videos")
+    s.add_argument("pairs", nargs="+", help="INPUT.mkv=OUTPUT.mp4")
     s.set_defaults(func=cmd_preview)
 
     s = sub.add_parser("metrics", help="per-frame metrics of one video as CSV")

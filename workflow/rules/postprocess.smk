@@ -64,14 +64,18 @@ rule freeze:
         "python -m roomtour freeze {input:q} {output:q} 2> {log:q}"
 
 
-rule preview:
+rule previews:
     input:
-        video(),
+        lambda wc: [video(wc.image, wc.motion, c) for c in CHAINS],
     output:
-        video(ext="mp4"),
+        [video(chain=c, ext="mp4") for c in CHAINS],
     log:
-        "results/logs/preview/{image}/{motion}/{chain}.log",
+        "results/logs/previews/{image}/{motion}.log",
     conda:
         "../../envs/cpu.yaml"
+    params:
+        pairs=lambda wc, input, output: " ".join(
+            shlex.quote(f"{i}={o}") for i, o in zip(input, output)
+        ),
     shell:
-        "python -m roomtour preview {input:q} {output:q} 2> {log:q}"
+        "python -m roomtour preview {params.pairs} 2> {log:q}"

@@ -1,0 +1,134 @@
+"""roomtour benchmarks: `make bench` (or `python scripts/bench.py`).
+
+Times, on this machine:
+  1. the default workflow end to end (`snakemake --cores 2`, fresh working
+     directory), with the per-rule compute time read from the job logs;
+  2. per-frame throughput of each post-processing method and of the metrics.
+
+Writes BENCHMARKS.md (the command and the machine are recorded in it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+
+def time_workflow(cores: int) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory(prefix="roomtour-bench-") as work:
+        cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", work,
+               "--configfile", str(REPO / "config" / "config.yaml"), "--cores", str(cores), "-q"]
+        start = time.monotonic()
+        subprocess.run(cmd, check=True, capture_output=True)
+        wall = time.monotonic() - start
+        per_rule = defaultdict(lambda: [0, 0.0])
+        for log in Path(work, "results", "logs").rglob("*.log"):
+            rule = log.relative_to(Path(work, "results", "logs")).parts[0].removesuffix(".log")
+            m = re.search(r"done in ([\d.]+)s", log.read_text())
+            if m:
+                per_rule[rule][0] += 1
+                per_rule[rule][1] += float(m.group(1))
+        return wall, dict(per_rule)
+
+
+def frames_per_second(fn, frames, repeat=1) -> float:
+    fn(frames)  # warm-up (imports, allocations)
+    start = time.monotonic()
+    for _ in range(repeat):
+        fn(frames)
+    return repeat * len(frames) / (time.monotonic() - start)
+
+
+def method_speeds() -> list[tuple[str, str, float]]:
+    import cv2
+
+    from roomtour.camera import preset_path
+    from roomtour.denoisers import DENOISERS
+    from roomtour.metrics import video_metrics
+    from roomtour.scenes import SCENES, render_path
+    from roomtour.upscalers import UPSCALERS
+
+    cv2.setNumThreads(2)
+    rows = []
+    cam = preset_path("pan_left", 8, 60, 1.5, distance=0.3)
+    clip = render_path(SCENES["living"], cam, 384, 256)
+    small = np.stack([cv2.resize(f, (96, 64), interpolation=cv2.INTER_AREA) for f in clip])
+    for name in UPSCALERS.names():
+        up = UPSCALERS.create(name)
+        rows.append((f"upscale {name} x4", "96x64 -> 384x256", frames_per_second(lambda f: up.upscale(f, 4), small, 3)))
+    for name in DENOISERS.names():
+        den = DENOISERS.create(name, {"window": 5, "template": 5, "search": 11})
+        rows.append((f"denoise {name} (window 5, search 11)", "384x256", frames_per_second(den.denoise, clip)))
+    rows.append(("metrics (all, with reference)", "384x256",
+                 frames_per_second(lambda f: video_metrics(f, f, (384, 256)), clip)))
+    rows.append(("render procedural reference (aa 2)", "384x256",
+                 len(cam) / _timed(lambda: render_path(SCENES["living"], cam, 384, 256))))
+    return rows
+
+
+def _timed(fn) -> float:
+    start = time.monotonic()
+    fn()
+    return time.monotonic() - start
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--out", default=str(REPO / "BENCHMARKS.md"))
+    a = ap.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", str(a.cores))
+    wall, per_rule = time_workflow(a.cores)
+    speeds = method_speeds()
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "# roomtour benchmarks",
+        "",
+        f"Made by `make bench` (`python scripts/bench.py --cores {a.cores}`) on {time.strftime('%Y-%m-%d')}, "
+        f"{os.cpu_count()} CPU cores ({cpu}), Python {platform.python_version()}, no GPU. "
+        "Numbers are single runs on a shared machine: expect ±10%.",
+        "",
+        "## Default workflow, end to end",
+        "",
+        f"`snakemake --cores {a.cores}` on the embedded default (config/config.yaml: 2 procedural rooms × "
+        f"3 motions × 5 chains + frozen baseline, 16 frames, 192×128 generated, compared at 384×256), fresh "
+        f"working directory: **{wall:.0f} s wall**.",
+        "",
+        "| rule | jobs | compute s (sum of job logs) |",
+        "|---|---:|---:|",
+    ]
+    total = 0.0
+    for rule, (n, secs) in sorted(per_rule.items(), key=lambda kv: -kv[1][1]):
+        lines.append(f"| {rule} | {n} | {secs:.1f} |")
+        total += secs
+    lines += [
+        "",
+        f"Compute inside jobs: {total:.0f} s over {sum(n for n, _ in per_rule.values())} jobs; with {a.cores} "
+        f"cores the ideal wall time is {total / a.cores:.0f} s, so scheduling, interpreter start-up and I/O "
+        f"cost about {max(wall - total / a.cores, 0):.0f} s of the {wall:.0f} s.",
+        "",
+        "## Per-method throughput (2 threads)",
+        "",
+        "| step | frame size | frames/s |",
+        "|---|---|---:|",
+    ]
+    lines += [f"| {name} | {size} | {fps:.1f} |" for name, size, fps in speeds]
+    Path(a.out).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+
+from roomtour.errors import RoomtourError
+from roomtour.video import fit_to_size, read_image, read_video, video_info, write_image, write_preview, write_video
+
+
+@pytest.mark.parametrize("shape", [(3, 33, 47, 3), (1, 16, 16, 3)])
+def test_ffv1_round_trip_is_bit_exact(tmp_path, rng, shape):
+    frames = rng.integers(0, 256, shape, dtype=np.uint8)
+    write_video(tmp_path / "v.mkv", frames, fps=12)
+    back = read_video(tmp_path / "v.mkv")
+    assert back.dtype == np.uint8 and back.shape == frames.shape
+    assert np.array_equal(back, frames)
+    assert video_info(tmp_path / "v.mkv")["fps"] == 12
+
+
+def test_write_leaves_no_temporary_files(tmp_path, rng):
+    write_video(tmp_path / "v.mkv", rng.integers(0, 256, (2, 16, 16, 3), dtype=np.uint8))
+    assert [p.name for p in tmp_path.iterdir()] == ["v.mkv"]
+
+
+def test_preview_is_h264_mp4_padded_to_even_size(tmp_path, rng):
+    frames = rng.integers(0, 256, (4, 33, 47, 3), dtype=np.uint8)
+    write_preview(tmp_path / "v.mp4", frames)
+    info = video_info(tmp_path / "v.mp4")
+    assert (info["width"], info["height"]) == (48, 34)
+    assert len(read_video(tmp_path / "v.mp4")) == 4
+
+
+def test_bad_frames_are_refused(tmp_path):
+    with pytest.raises(ValueError):
+        write_video(tmp_path / "v.mkv", np.zeros((2, 8, 8), np.uint8))
+    assert not (tmp_path / "v.mkv").exists()
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda p: None, "not found"),
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_text("this is not a picture"), "not a decodable image"),
+        (lambda p: p.mkdir(), "directory"),
+    ],
+)
+def test_bad_photos_give_one_line_naming_the_file(tmp_path, make, problem):
+    p = tmp_path / "photo.png"
+    make(p)
+    with pytest.raises(RoomtourError) as exc:
+        read_image(p)
+    assert str(p) in str(exc.value) and problem in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_bad_video_is_reported(tmp_path):
+    p = tmp_path / "v.mkv"
+    p.write_text("garbage")
+    with pytest.raises(RoomtourError, match="not a readable video"):
+        read_video(p)
+
+
+def test_image_round_trip_and_grey_and_alpha(tmp_path, rng):
+    rgb = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    write_image(tmp_path / "a.png", rgb)
+    assert np.array_equal(read_image(tmp_path / "a.png"), rgb)
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "g.png"), rgb[..., 0])
+    g = read_image(tmp_path / "g.png")
+    assert g.shape == (20, 30, 3) and np.array_equal(g[..., 0], g[..., 2])
+    rgba = np.dstack([rgb[..., ::-1], np.full((20, 30), 255, np.uint8)])
+    cv2.imwrite(str(tmp_path / "a4.png"), rgba)
+    assert np.array_equal(read_image(tmp_path / "a4.png"), rgb)
+
+
+def test_fit_to_size_crops_to_aspect_then_resizes():
+    img = np.zeros((100, 300, 3), np.uint8)
+    img[:, 100:200] = 255  # the centre square is white
+    out = fit_to_size(img, 50, 50)
+    assert out.shape == (50, 50, 3)
+    assert out.min() == 255  # the black sides were cropped away

@@ -1,0 +1,152 @@
+"""End-to-end runs of the Snakemake workflow on the small test config."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+TEST_CONFIG = REPO / "config" / "test.yaml"
+
+
+def snakemake(workdir, *args, configfile=TEST_CONFIG):
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--cores",
+        "2",
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+
+
+def job_counts(dry_run_output: str) -> dict:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    table = dry_run_output.split("Job stats:")[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not m:
+            break
+        counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("run")
+    proc = snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def test_grid_outputs_and_summary(finished_run):
+    res = finished_run / "results"
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    chains = cfg["chains"] + ["frozen"]
+    for motion in cfg["motions"]:
+        for chain in chains:
+            rows = pd.read_csv(res / "metrics" / "bedroom" / motion / f"{chain}.csv")
+            assert len(rows) == cfg["video"]["frames"]
+            assert set(rows.chain) == {chain}
+        for chain in cfg["chains"]:
+            assert (res / "videos" / "bedroom" / motion / f"{chain}.mp4").stat().st_size > 0
+        assert (res / "figures" / "contact" / "bedroom" / f"{motion}.png").stat().st_size > 0
+    summary = pd.read_csv(res / "summary.csv")
+    assert list(summary.chain) == chains
+    assert (summary.n == len(cfg["motions"])).all()
+    frozen = summary.set_index("chain").loc["frozen"]
+    assert frozen.temporal_ssim_mean == pytest.approx(1.0)
+    assert np.isinf(frozen.temporal_psnr_mean)
+    # the frozen video is a poor rendition of a moving camera: ground truth says so
+    raw = summary.set_index("chain").loc["raw"]
+    assert frozen.ref_psnr_mean < raw.ref_psnr_mean
+    md = (res / "summary.md").read_text()
+    assert "proxy" in md and "| frozen |" in md and "Paired difference to raw" in md
+    assert (res / "figures" / "metrics.png").stat().st_size > 0
+    diffs = pd.read_csv(res / "paired_differences.csv")
+    assert set(diffs.chain) == set(chains) - {"raw"}
+
+
+def test_chains_are_built_from_cached_intermediates(finished_run):
+    from roomtour.video import read_video
+
+    v = finished_run / "results" / "videos" / "bedroom" / "pan_left"
+    raw, dn, up, dn_up, up_dn = (read_video(v / f"{c}.mkv") for c in ["raw", "dn", "up", "dn-up", "up-dn"])
+    assert dn.shape == raw.shape and up.shape[1:3] == (2 * raw.shape[1], 2 * raw.shape[2])
+    assert dn_up.shape == up.shape == up_dn.shape
+    # dn-up is exactly upscale(dn): redo the step from the cached dn video
+    from roomtour.upscalers import UPSCALERS
+
+    assert np.array_equal(UPSCALERS.create("lanczos").upscale(dn, 2), dn_up)
+    ref = read_video(finished_run / "results" / "reference" / "bedroom" / "pan_left.mkv")
+    assert ref.shape == up.shape
+
+
+def test_nothing_to_do_after_a_finished_run(finished_run):
+    proc = snakemake(finished_run, "-n")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_denoise_settings_reruns_only_the_denoise_branches(finished_run, tmp_path):
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["denoise"]["options"]["h"] = 7
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    proc = snakemake(finished_run, "-n", configfile=changed)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counts = job_counts(proc.stdout)
+    n_motions = len(cfg["motions"])
+    assert counts["denoise"] == 2 * n_motions  # dn and up-dn
+    assert counts["upscale"] == n_motions  # dn-up only: up is untouched
+    assert counts["metrics"] == 3 * n_motions  # dn, dn-up, up-dn
+    for untouched in ("generate", "render_reference", "prepare_input", "camera_path", "freeze"):
+        assert untouched not in counts
+
+
+def test_bad_photo_fails_its_branch_with_one_line_and_keeps_the_rest(tmp_path):
+    from roomtour.video import write_image
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    write_image(photos / "good.png", rng.integers(0, 256, (60, 90, 3), dtype=np.uint8))
+    (photos / "broken.jpg").write_text("not an image")
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["images"] = {"directory": str(photos)}
+    cfg["motions"] = {"look_left": cfg["motions"]["look_left"]}
+    cfg_path = tmp_path / "photos.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    work = tmp_path / "run"
+    proc = snakemake(work, "--keep-going", configfile=cfg_path)
+    assert proc.returncode != 0
+    log = (work / "results" / "logs" / "prepare_input" / "broken.log").read_text().strip().splitlines()
+    assert log[-1] == f"roomtour: error: {photos / 'broken.jpg'}: not a decodable image (OpenCV cannot read it)"
+    assert not (work / "results" / "inputs" / "broken.png").exists()
+    # the good photo's branch finished, with temporal metrics only (no ground truth for photos)
+    good = pd.read_csv(work / "results" / "metrics" / "good" / "look_left" / "up-dn.csv")
+    assert good.ref_psnr.isna().all() and good.temporal_psnr.notna().sum() == cfg["video"]["frames"] - 1
+
+
+def test_invalid_config_stops_with_one_clear_line(tmp_path):
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["video"]["frames"] = 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    proc = snakemake(tmp_path / "run", "-n", configfile=bad)
+    assert proc.returncode != 0
+    assert f"roomtour: {bad}: video.frames: 1 is less than the minimum of 2" in proc.stdout + proc.stderr
