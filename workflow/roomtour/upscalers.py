@@ -3,19 +3,46 @@
 
 Registry names (config ``upscale.method``):
 
-``lanczos``
-    OpenCV Lanczos-4 interpolation (8x8 taps), frame by frame.  No learned
-    weights; the reference point for learned upscalers.
+``lanczos``, ``bicubic``
+    OpenCV interpolation, frame by frame; no learned weights.
+``realesr-animevideov3``
+    Real-ESRGAN's compact video model (SRVGGNetCompact, 64 features, 16
+    convolutions, PReLU, pixel shuffle x4; GAN-trained, so it sharpens rather
+    than maximising PSNR).  Weights ``realesrgan/realesr-animevideov3.pth``
+    under ``weights_dir``.  Runs in tiles with overlap (bounded memory, the
+    result equals the untiled one), on the GPU when one is present.
+``fsrcnn``, ``espcn``
+    PSNR-trained CNNs (x2/x3/x4) through OpenCV's ``dnn_superres`` module,
+    which runs them on the luma channel (YCrCb) and upsamples chroma
+    bicubically.  Weights ``opencv_dnn_superres/{FSRCNN,ESPCN}_x{N}.pb``.
+
+Any scale: a learned model runs at its native scale (the smallest native
+scale >= the requested one, else its largest), then the result is resized
+exactly to the target size (area averaging when shrinking, Lanczos when
+enlarging).  Every method accepts ``temporal_weight`` (default 0): the
+flow-guided stabilisation of :mod:`roomtour.temporal` after upscaling.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import cv2
 import numpy as np
 
+from .errors import RoomtourError
+from .progress import Progress
 from .registry import Registry
+from .temporal import stabilize
 
 UPSCALERS = Registry("upscaler")
+
+WEIGHT_SOURCES = {
+    "realesrgan/realesr-animevideov3.pth": "https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-animevideov3.pth",
+    "opencv_dnn_superres/FSRCNN": "https://github.com/Saafke/FSRCNN_Tensorflow/tree/master/models",
+    "opencv_dnn_superres/ESPCN": "https://github.com/fannymonori/TF-ESPCN/tree/master/export",
+}
 
 
 def scaled_size(width: int, height: int, scale: float) -> tuple[int, int]:
@@ -23,16 +50,200 @@ def scaled_size(width: int, height: int, scale: float) -> tuple[int, int]:
     return int(round(width * scale)), int(round(height * scale))
 
 
-@UPSCALERS.register("lanczos")
-class LanczosUpscaler:
-    """Lanczos-4 resampling."""
+def resize_exact(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Resize to exactly ``width x height``: area when shrinking, Lanczos when enlarging."""
+    if frame.shape[1] == width and frame.shape[0] == height:
+        return frame
+    interp = cv2.INTER_AREA if frame.shape[1] > width else cv2.INTER_LANCZOS4
+    return cv2.resize(frame, (width, height), interpolation=interp)
+
+
+def native_scale(scale: float, natives: tuple[int, ...]) -> int:
+    """The model scale to run for a requested scale (see the module docstring)."""
+    above = [s for s in sorted(natives) if s >= scale - 1e-9]
+    return above[0] if above else max(natives)
+
+
+def find_weights(weights_dir: str | Path, relative: str) -> Path:
+    """``weights_dir/relative`` (or a file of the same name directly in ``weights_dir``).
+
+    Raises one line naming the expected path and where the official file is.
+    """
+    base = Path(weights_dir)
+    for candidate in (base / relative, base / Path(relative).name):
+        if candidate.is_file():
+            return candidate
+    source = next((url for key, url in WEIGHT_SOURCES.items() if relative.startswith(key)), "the model's release page")
+    raise RoomtourError(base / relative, f"weights file not found; download it from {source} into weights_dir")
+
+
+class _Upscaler:
+    """Shared per-frame loop, exact resizing, progress and optional stabilisation."""
 
     uses_gpu = False
+    natives: tuple[int, ...] = ()
 
-    def __init__(self):
-        pass
+    def __init__(self, temporal_weight: float = 0.0):
+        self.temporal_weight = float(temporal_weight)
+
+    def upscale_frame(self, frame: np.ndarray, scale: int) -> np.ndarray:
+        raise NotImplementedError
 
     def upscale(self, frames: np.ndarray, scale: float) -> np.ndarray:
         frames = np.asarray(frames)
         w, h = scaled_size(frames.shape[2], frames.shape[1], scale)
-        return np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_LANCZOS4) for f in frames])
+        run = native_scale(scale, self.natives) if self.natives else scale
+        progress = Progress(f"upscale {self.method_name}", len(frames))
+        out = []
+        for f in frames:
+            out.append(resize_exact(self.upscale_frame(f, run), w, h))
+            progress.update()
+        return stabilize(np.stack(out), self.temporal_weight)
+
+
+@UPSCALERS.register("lanczos")
+class LanczosUpscaler(_Upscaler):
+    """Lanczos-4 resampling (8x8 taps)."""
+
+    def upscale_frame(self, frame, scale):
+        return frame  # resize_exact does the work
+
+    def upscale(self, frames, scale):
+        frames = np.asarray(frames)
+        w, h = scaled_size(frames.shape[2], frames.shape[1], scale)
+        out = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_LANCZOS4) for f in frames])
+        return stabilize(out, self.temporal_weight)
+
+
+@UPSCALERS.register("bicubic")
+class BicubicUpscaler(_Upscaler):
+    """Bicubic interpolation (OpenCV, a = -0.75)."""
+
+    def upscale(self, frames, scale):
+        frames = np.asarray(frames)
+        w, h = scaled_size(frames.shape[2], frames.shape[1], scale)
+        out = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC) for f in frames])
+        return stabilize(out, self.temporal_weight)
+
+
+class _OpenCVSuperRes(_Upscaler):
+    natives = (2, 3, 4)
+    model_name = ""
+    file_prefix = ""
+
+    def __init__(self, weights_dir: str = "weights", variant: str = "", temporal_weight: float = 0.0):
+        super().__init__(temporal_weight)
+        self.weights_dir = weights_dir
+        self.prefix = variant or self.file_prefix
+        self._models = {}
+
+    def _model(self, scale: int):
+        if scale not in self._models:
+            path = find_weights(self.weights_dir, f"opencv_dnn_superres/{self.prefix}_x{scale}.pb")
+            sr = cv2.dnn_superres.DnnSuperResImpl_create()
+            try:
+                sr.readModel(str(path))
+                sr.setModel(self.model_name, scale)
+                probe = sr.upsample(np.zeros((8, 8, 3), np.uint8))
+            except cv2.error as exc:
+                raise RoomtourError(path, f"OpenCV cannot run it as {self.model_name} x{scale} ({exc.err})") from None
+            if probe.shape[:2] != (8 * scale, 8 * scale):
+                raise RoomtourError(path, f"gives {probe.shape[:2]} for an 8x8 input, not x{scale}")
+            self._models[scale] = sr
+        return self._models[scale]
+
+    def upscale_frame(self, frame, scale):
+        sr = self._model(scale)
+        return cv2.cvtColor(sr.upsample(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)), cv2.COLOR_BGR2RGB)
+
+
+@UPSCALERS.register("fsrcnn")
+class FSRCNNUpscaler(_OpenCVSuperRes):
+    """FSRCNN (Dong et al. 2016); ``variant: FSRCNN-small`` for the small model."""
+
+    model_name, file_prefix = "fsrcnn", "FSRCNN"
+
+
+@UPSCALERS.register("espcn")
+class ESPCNUpscaler(_OpenCVSuperRes):
+    """ESPCN (Shi et al. 2016)."""
+
+    model_name, file_prefix = "espcn", "ESPCN"
+
+
+def tiled_forward(fn, x, scale: int, tile: int, pad: int):
+    """Apply an SR network ``fn`` to ``x`` (1, C, H, W) in tiles of ``tile`` input
+    pixels, each read with ``pad`` pixels of context and cropped back.
+
+    When ``pad`` covers the network's receptive radius, the result equals
+    ``fn(x)`` (up to float rounding): every output pixel sees the same inputs.
+    """
+    import torch
+
+    _, _, h, w = x.shape
+    if tile <= 0 or (h <= tile and w <= tile):
+        return fn(x)
+    out = None
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            py0, px0, py1, px1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, h), min(x1 + pad, w)
+            part = fn(x[:, :, py0:py1, px0:px1])
+            if out is None:
+                out = torch.zeros(1, part.shape[1], h * scale, w * scale, dtype=part.dtype, device=part.device)
+            oy, ox = (y0 - py0) * scale, (x0 - px0) * scale
+            out[:, :, y0 * scale : y1 * scale, x0 * scale : x1 * scale] = part[
+                :, :, oy : oy + (y1 - y0) * scale, ox : ox + (x1 - x0) * scale
+            ]
+    return out
+
+
+@UPSCALERS.register("realesr-animevideov3")
+class RealESRGANCompactUpscaler(_Upscaler):
+    """Real-ESRGAN compact video model (x4), tiled, GPU when available."""
+
+    uses_gpu = True
+    natives = (4,)
+
+    def __init__(
+        self,
+        weights_dir: str = "weights",
+        tile: int = 256,
+        tile_pad: int | None = None,
+        device: str = "auto",
+        half: bool = False,
+        temporal_weight: float = 0.0,
+        weights: str | None = None,
+    ):
+        super().__init__(temporal_weight)
+        import torch
+
+        from .models.loading import load_weights
+        from .models.srvgg import SRVGGNetCompact
+
+        path = Path(weights) if weights else find_weights(weights_dir, "realesrgan/realesr-animevideov3.pth")
+        self.net = SRVGGNetCompact(num_feat=64, num_conv=16, upscale=4, act_type="prelu")
+        load_weights(self.net, path)
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        self.half = bool(half) and self.device.type == "cuda"
+        self.net = self.net.to(self.device).eval()
+        if self.half:
+            self.net = self.net.half()
+        self.tile = int(tile)
+        self.tile_pad = self.net.receptive_radius if tile_pad is None else int(tile_pad)
+        threads = int(os.environ.get("ROOMTOUR_THREADS", "0") or 0)
+        if threads > 0:
+            torch.set_num_threads(threads)
+
+    def upscale_frame(self, frame, scale):
+        import torch
+
+        with torch.inference_mode():
+            x = torch.from_numpy(frame).permute(2, 0, 1)[None].to(self.device)
+            x = x.half() if self.half else x.float()
+            x = x / 255.0
+            y = tiled_forward(self.net, x, 4, self.tile, self.tile_pad)
+            y = (y.float().clamp(0, 1) * 255.0).round().to(torch.uint8)
+        return y[0].permute(1, 2, 0).cpu().numpy()

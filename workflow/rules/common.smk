@@ -1,7 +1,6 @@
 # Shared setup: config validation, the study grid, and helpers for the rules.
 
 import json
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from roomtour.config import compare_scale, compare_size, image_sources, validate
 from roomtour.denoisers import DENOISERS
 from roomtour.errors import RoomtourError
 from roomtour.generators import GENERATORS
+from roomtour.jobenv import export_for_jobs
 from roomtour.upscalers import UPSCALERS
 
 _CONFIG_NAMES = (
@@ -46,14 +46,9 @@ WIDTH, HEIGHT = config["video"]["width"], config["video"]["height"]
 COMPARE_SCALE = compare_scale(config)
 COMPARE_W, COMPARE_H = compare_size(config)
 
-# The rules call the package through its CLI (python -m roomtour). Jobs inherit
-# this PYTHONPATH, so the checkout's package imports in any environment (venv,
-# conda env, or a cluster node, where each job parses this file again).
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(
-        p for p in (PACKAGE_DIR, os.environ.get("PYTHONPATH", "")) if p
-    )
-)
+# The rules call the package through its CLI (python -m roomtour): jobs inherit
+# this interpreter on PATH and the checkout's package on PYTHONPATH.
+export_for_jobs(PACKAGE_DIR)
 
 
 wildcard_constraints:
