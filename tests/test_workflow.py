@@ -150,3 +150,25 @@ def test_invalid_config_stops_with_one_clear_line(tmp_path):
     proc = snakemake(tmp_path / "run", "-n", configfile=bad)
     assert proc.returncode != 0
     assert f"roomtour: {bad}: video.frames: 1 is less than the minimum of 2" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("method", ["fsrcnn", "realesr-animevideov3"])
+def test_learned_up_job_in_the_small_config(tmp_path, method):
+    from conftest import shared_path
+    from roomtour.video import read_video
+
+    weights = shared_path("weights")
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["upscale"] = {"method": method, "scale": 2}
+    cfg["weights_dir"] = str(weights)
+    cfg_path = tmp_path / "learned.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    work = tmp_path / "run"
+    target = "results/metrics/bedroom/look_left/up.csv"
+    proc = snakemake(work, target, configfile=cfg_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    up = read_video(work / "results" / "videos" / "bedroom" / "look_left" / "up.mkv")
+    assert up.shape[1:3] == (2 * cfg["video"]["height"], 2 * cfg["video"]["width"])
+    rows = pd.read_csv(work / target)
+    assert rows.ref_psnr.iloc[1:].gt(15).all()  # a real upscale of the scene, compared with ground truth
+    assert method in (work / "results" / "logs" / "upscale" / "bedroom" / "look_left" / "up.log").read_text()

@@ -46,6 +46,10 @@ class Registry:
             )
         return cls(**options)
 
+    def accepts(self, name: str, option: str) -> bool:
+        """Whether the method takes a given constructor option (e.g. ``weights_dir``)."""
+        return option in inspect.signature(self.get(name).__init__).parameters
+
     def uses_gpu(self, name: str) -> bool:
         """Whether the method can use a GPU (drives the rules' ``gpu`` resource tag)."""
         return bool(getattr(self.get(name), "uses_gpu", False))

@@ -46,9 +46,11 @@ rule upscale:
         method=config["upscale"]["method"],
         scale=config["upscale"]["scale"],
         options=options_json("upscale"),
+        weights_dir=config["weights_dir"],
     shell:
         "python -m roomtour --threads {threads} upscale {input:q} {output:q} --method {params.method}"
-        " --scale {params.scale} --options {params.options:q} 2> {log:q}"
+        " --scale {params.scale} --options {params.options:q} --weights-dir {params.weights_dir:q}"
+        " 2> {log:q}"
 
 
 rule freeze:
