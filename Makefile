@@ -1,5 +1,5 @@
 # roomtour: the commands README.md gives.
-.PHONY: setup run study test test-fast lint bench clean
+.PHONY: setup run study learned restoration test test-fast lint bench clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,6 +14,14 @@ run: setup
 # The 6 photos x 3 CamI2V motions grid (needs ../shared beside the repo).
 study: setup
 	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2 --configfile config/study.yaml
+
+# The default grid with FSRCNN as the upscaler (weights from ../shared/weights).
+learned: setup
+	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2 --configfile config/learned.yaml
+
+# Synthetic-degradation benchmark of the upscalers on RealEstate10K clips.
+restoration: setup
+	$(BIN)/roomtour --threads 2 restoration config/restoration.yaml --out results/restoration
 
 test: setup
 	$(BIN)/python -m pytest -q

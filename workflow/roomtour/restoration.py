@@ -132,7 +132,7 @@ def summarize_super_resolution(rows: pd.DataFrame, baseline: str = "lanczos", se
     lines = [
         "# Super-resolution benchmark (bicubic-antialias downscale, then upscale)",
         "",
-        f"{sr.clip.nunique()} clips; mean ± std over clips of per-clip means. `psnr_y`/`ssim_y`: BT.601 luma, "
+        f"{sr['clip'].nunique()} clips; mean ± std over clips of per-clip means. `psnr_y`/`ssim_y`: BT.601 luma, "
         "border of `scale` pixels cropped (the SR convention). Sharpness: variance of the Laplacian "
         f"(clean frames: {clean.sharpness:.0f}); warp error of the clean clips: {clean.warp_error:.4f}.",
         "",

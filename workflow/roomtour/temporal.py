@@ -29,7 +29,7 @@ def _gray(f):
 
 
 def stabilize(
-    frames: np.ndarray, weight: float = 0.5, alpha: float = 0.01, beta: float = 0.5, tolerance: float = 12.0
+    frames: np.ndarray, weight: float = 0.3, alpha: float = 0.01, beta: float = 0.5, tolerance: float = 6.0
 ) -> np.ndarray:
     """Blend each frame with the flow-warped previous output; ``(T, H, W, 3)`` uint8 in and out."""
     frames = np.asarray(frames)
