@@ -137,6 +137,13 @@ def main():
         "|---|---|---:|",
     ]
     lines += [f"| {name} | {size} | {fps:.1f} |" for name, size, fps in speeds]
+    restoration = REPO / "results" / "restoration" / "sr_summary.md"
+    if restoration.exists():
+        text = restoration.read_text().replace("# Super-resolution benchmark", "## Super-resolution benchmark", 1)
+        text = text.replace("\n## x", "\n### x")
+        lines += ["", text.strip(), "",
+                  "Made by `make restoration` (`roomtour restoration config/restoration.yaml`); copied here by "
+                  "`make bench` from results/restoration/sr_summary.md (fidelity numbers, not timings)."]
     Path(a.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -228,7 +228,7 @@ def cmd_restoration(a):
         raise RoomtourError(a.config, f"cannot read the benchmark config ({exc.__class__.__name__})") from None
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = run_super_resolution(config, log=lambda m: print(m, file=sys.stderr, flush=True))
+    rows = run_super_resolution(config, log=lambda m: print(m, file=sys.stderr, flush=True), figure_dir=out)
     with atomic_path(out / "sr_per_clip.csv") as tmp:
         rows.to_csv(tmp, index=False)
     summary, text = summarize_super_resolution(rows, baseline=config["super_resolution"].get("baseline", "lanczos"))

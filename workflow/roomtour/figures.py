@@ -13,6 +13,16 @@ from .stats import LABELS  # noqa: E402
 from .video import atomic_path  # noqa: E402
 
 
+def _save(fig, path, title: str, dpi: int) -> None:
+    """Title, tight layout, atomic PNG write, and free the figure."""
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    plt.close(fig)
+
+
 def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
     """One panel per metric that has values; bars = mean over videos, error bars = std.
 
@@ -37,12 +47,7 @@ def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
         lo = np.nanmin(np.where(finite, mean - std, np.nan)) if finite.any() else 0
         if m.endswith("psnr") and finite.any():
             ax.set_ylim(max(0, lo - 2), top * 1.12)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
+    _save(fig, path, title, dpi=110)
 
 
 def contact_sheet(videos: dict, path, frames: int = 4, title: str = "") -> None:
@@ -65,9 +70,20 @@ def contact_sheet(videos: dict, path, frames: int = 4, title: str = "") -> None:
                 ax.set_ylabel(name, fontsize=8)
             if r == 0:
                 ax.set_title(f"frame {t}", fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
+    _save(fig, path, title, dpi=120)
+
+
+def crop_comparison(images: dict, path, box: tuple[int, int, int, int], title: str = "") -> None:
+    """One panel per method (name -> (H,W,3) frame), each cropped to ``box`` = (x, y, w, h)
+    and shown with nearest-neighbour display, so texture and sharpening are visible."""
+    x, y, w, h = box
+    names = list(images)
+    cols = min(4, len(names))
+    rows = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 3.0 * h / w * rows + 0.5), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, name in zip(axes.ravel(), names):
+        ax.imshow(images[name][y : y + h, x : x + w], interpolation="nearest")
+        ax.set_title(name, fontsize=8)
+    _save(fig, path, title, dpi=120)

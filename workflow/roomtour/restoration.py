@@ -86,19 +86,25 @@ def sr_scores(restored: np.ndarray, clean: np.ndarray, scale: int) -> dict:
     return scores
 
 
-def run_super_resolution(config: dict, log=print) -> pd.DataFrame:
+def run_super_resolution(config: dict, log=print, figure_dir: str | Path | None = None) -> pd.DataFrame:
     """One row per (clip, scale, method) with the mean scores over the clip's frames.
 
-    ``config`` is the ``config/restoration.yaml`` mapping.
+    ``config`` is the ``config/restoration.yaml`` mapping.  With ``figure_dir``,
+    the middle frame of the first clip at each scale is saved as a crop
+    comparison of every method (``sr_x{scale}.png``).
     """
+    from .figures import crop_comparison
+
     from .upscalers import UPSCALERS
 
     sr = config["super_resolution"]
     rows = []
-    for clip in config["clips"]:
+    for k, clip in enumerate(config["clips"]):
         clean = load_clip(Path(config["data"]) / clip, config.get("frames"))
         for scale in sr["scales"]:
             low = bicubic_downscale(clean, scale)
+            mid = len(clean) // 2
+            shown = {"clean": clean[mid]}
             for label, spec in sr["methods"].items():
                 options = dict(spec.get("options", {}))
                 if spec["method"] not in ("lanczos", "bicubic"):
@@ -107,7 +113,12 @@ def run_super_resolution(config: dict, log=print) -> pd.DataFrame:
                 restored = up.upscale(low, scale)
                 scores = sr_scores(restored, clean, scale)
                 rows.append({"clip": clip, "scale": scale, "method": label, **scores})
+                shown[label] = restored[mid]
                 log(f"{clip} x{scale} {label}: psnr {scores['psnr']:.2f} dB, psnr_y {scores['psnr_y']:.2f} dB")
+            if figure_dir and k == 0:
+                h, w = clean.shape[1:3]
+                box = (w // 2 - w // 6, h // 2 - h // 6, w // 3, h // 3)
+                crop_comparison(shown, Path(figure_dir) / f"sr_x{scale}.png", box, f"{clip}, frame {mid}, x{scale}")
         clean_sharp = float(np.mean([laplacian_sharpness(f) for f in clean]))
         rows.append({"clip": clip, "scale": 1, "method": "clean", "sharpness": clean_sharp,
                      "warp_error": float(np.nanmean(warp_error(clean)))})
