@@ -101,29 +101,30 @@ class _Upscaler:
         return stabilize(np.stack(out), self.temporal_weight)
 
 
-@UPSCALERS.register("lanczos")
-class LanczosUpscaler(_Upscaler):
-    """Lanczos-4 resampling (8x8 taps)."""
+class _Interpolation(_Upscaler):
+    """Plain OpenCV interpolation straight to the target size."""
 
-    def upscale_frame(self, frame, scale):
-        return frame  # resize_exact does the work
+    interpolation = cv2.INTER_LINEAR
 
     def upscale(self, frames, scale):
         frames = np.asarray(frames)
         w, h = scaled_size(frames.shape[2], frames.shape[1], scale)
-        out = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_LANCZOS4) for f in frames])
+        out = np.stack([cv2.resize(f, (w, h), interpolation=self.interpolation) for f in frames])
         return stabilize(out, self.temporal_weight)
+
+
+@UPSCALERS.register("lanczos")
+class LanczosUpscaler(_Interpolation):
+    """Lanczos-4 resampling (8x8 taps)."""
+
+    interpolation = cv2.INTER_LANCZOS4
 
 
 @UPSCALERS.register("bicubic")
-class BicubicUpscaler(_Upscaler):
+class BicubicUpscaler(_Interpolation):
     """Bicubic interpolation (OpenCV, a = -0.75)."""
 
-    def upscale(self, frames, scale):
-        frames = np.asarray(frames)
-        w, h = scaled_size(frames.shape[2], frames.shape[1], scale)
-        out = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC) for f in frames])
-        return stabilize(out, self.temporal_weight)
+    interpolation = cv2.INTER_CUBIC
 
 
 class _OpenCVSuperRes(_Upscaler):
