@@ -114,40 +114,41 @@ def cmd_generate(a):
 
 def cmd_denoise(a):
     from .denoisers import DENOISERS
-    from .video import read_video, video_info, write_video
+    from .video import read_video, write_video
 
     den = DENOISERS.create(a.method, a.options)
-    frames = read_video(a.input)
-    write_video(a.out, den.denoise(frames), fps=video_info(a.input)["fps"] or 8)
+    frames, fps = read_video(a.input, with_fps=True)
+    write_video(a.out, den.denoise(frames), fps=fps)
 
 
 def cmd_upscale(a):
     from .upscalers import UPSCALERS
-    from .video import read_video, video_info, write_video
+    from .video import read_video, write_video
 
     options = dict(a.options)
     if a.weights_dir and UPSCALERS.accepts(a.method, "weights_dir"):
         options.setdefault("weights_dir", a.weights_dir)
     up = UPSCALERS.create(a.method, options)
-    frames = read_video(a.input)
-    write_video(a.out, up.upscale(frames, a.scale), fps=video_info(a.input)["fps"] or 8)
+    frames, fps = read_video(a.input, with_fps=True)
+    write_video(a.out, up.upscale(frames, a.scale), fps=fps)
 
 
 def cmd_freeze(a):
-    from .video import read_video, video_info, write_video
+    from .video import read_video, write_video
 
-    frames = read_video(a.input)
-    write_video(a.out, np.repeat(frames[:1], len(frames), axis=0), fps=video_info(a.input)["fps"] or 8)
+    frames, fps = read_video(a.input, with_fps=True)
+    write_video(a.out, np.repeat(frames[:1], len(frames), axis=0), fps=fps)
 
 
 def cmd_preview(a):
-    from .video import read_video, video_info, write_preview
+    from .video import read_video, write_preview
 
     for pair in a.pairs:
         src, sep, dst = pair.partition("=")
         if not sep:
             raise RoomtourError(pair, "expected INPUT=OUTPUT")
-        write_preview(dst, read_video(src), fps=video_info(src)["fps"] or 8)
+        frames, fps = read_video(src, with_fps=True)
+        write_preview(dst, frames, fps=fps)
 
 
 def cmd_metrics(a):

@@ -84,8 +84,12 @@ def video_info(path: str | Path) -> dict:
     raise RoomtourError(path, "not a readable video (ffmpeg finds no video stream)")
 
 
-def read_video(path: str | Path) -> np.ndarray:
-    """Decode every frame of a video to a ``(T, H, W, 3)`` uint8 RGB array."""
+def read_video(path: str | Path, with_fps: bool = False):
+    """Decode every frame of a video to a ``(T, H, W, 3)`` uint8 RGB array.
+
+    With ``with_fps`` return ``(frames, fps)`` (8.0 when the file states none),
+    so callers that rewrite the video need not probe it a second time.
+    """
     info = video_info(path)
     w, h = info["width"], info["height"]
     try:
@@ -101,7 +105,8 @@ def read_video(path: str | Path) -> np.ndarray:
     frame_bytes = w * h * 3
     if len(out) == 0 or len(out) % frame_bytes:
         raise RoomtourError(path, f"decoded {len(out)} bytes, not a whole number of {w}x{h} RGB frames")
-    return np.frombuffer(out, np.uint8).reshape(-1, h, w, 3).copy()
+    frames = np.frombuffer(out, np.uint8).reshape(-1, h, w, 3).copy()
+    return (frames, info["fps"] or 8.0) if with_fps else frames
 
 
 def _as_frames(frames) -> np.ndarray:
