@@ -1,5 +1,5 @@
 # roomtour: the commands README.md gives.
-.PHONY: setup run study learned restoration test test-fast lint bench clean
+.PHONY: setup run study learned restoration re10k train-fastdvdnet test test-fast lint bench clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,9 +19,17 @@ study: setup
 learned: setup
 	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2 --configfile config/learned.yaml
 
-# Synthetic-degradation benchmark of the upscalers on RealEstate10K clips.
+# Synthetic-degradation benchmark of the upscalers and denoisers on RealEstate10K clips.
 restoration: setup
 	$(BIN)/roomtour --threads 2 restoration config/restoration.yaml --out results/restoration
+
+# Generators (static, homography, parallax) against the real frames of RealEstate10K clips.
+re10k: setup
+	$(BIN)/roomtour --threads 1 suite config/re10k.yaml --out results/re10k
+
+# Retrain roomtour's FastDVDnet weights (use a GPU: ~4 min on an H100, hours on 2 CPU cores).
+train-fastdvdnet: setup
+	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2 train_fastdvdnet
 
 test: setup
 	$(BIN)/python -m pytest -q

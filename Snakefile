@@ -26,6 +26,7 @@ include: "workflow/rules/generate.smk"
 include: "workflow/rules/postprocess.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/train.smk"
 
 
 rule all:

@@ -80,13 +80,46 @@ def method_speeds() -> list[tuple[str, str, float]]:
             st = UPSCALERS.create(name, opts)
             rows.append((f"upscale {name} x4 + temporal", "384x256 -> 1536x1024",
                          frames_per_second(lambda f: st.upscale(f, 4), clip[:4])))
+    denoise_options = {"nlmeans": {"window": 5, "template": 5, "search": 11}, "fastdvdnet": {"sigma": 20},
+                       "fft3d": {"sigma": 30}, "bm3d": {"sigma": 20}, "hqdn3d": {}}
     for name in DENOISERS.names():
-        den = DENOISERS.create(name, {"window": 5, "template": 5, "search": 11})
-        rows.append((f"denoise {name} (window 5, search 11)", "384x256", frames_per_second(den.denoise, clip)))
+        den = DENOISERS.create(name, denoise_options.get(name, {}))
+        rows.append((f"denoise {name} {denoise_options.get(name, '')}", "384x256", frames_per_second(den.denoise, clip)))
+    big = np.stack([cv2.resize(f, (960, 540), interpolation=cv2.INTER_CUBIC) for f in clip[:6]])
+    fdv = DENOISERS.create("fastdvdnet", {"sigma": 20})
+    rows.append(("denoise fastdvdnet {'sigma': 20}", "960x540", frames_per_second(fdv.denoise, big)))
+    rows += generator_speeds()
     rows.append(("metrics (all, with reference)", "384x256",
                  frames_per_second(lambda f: video_metrics(f, f, (384, 256)), clip)))
     rows.append(("render procedural reference (aa 2)", "384x256",
                  len(cam) / _timed(lambda: render_path(SCENES["living"], cam, 384, 256))))
+    return rows
+
+
+def generator_speeds() -> list[tuple[str, str, float]]:
+    """Whole 16-frame 384x256 videos per generator, on ONE thread (frames/s of the video)."""
+    import cv2
+
+    from roomtour.camera import intrinsics_matrix, preset_path
+    from roomtour.depth import layout_depth
+    from roomtour.generators import GENERATORS
+    from roomtour.scenes import SCENES, render_frame
+
+    cv2.setNumThreads(1)
+    rows = []
+    cam = preset_path("orbit_up", 16, 60, 1.5)
+    photo, depth = render_frame(SCENES["living"], cam.w2c[0], cam.intrinsics[0], 384, 256, depth=True)
+    k0 = intrinsics_matrix(cam.intrinsics[0], 384, 256)
+    for label, name, opts, d in [
+        ("generate parallax (exact depth), 1 thread", "parallax", {}, depth),
+        ("generate parallax (layout depth, estimated inside), 1 thread", "parallax", {"depth": {"source": "layout"}}, None),
+        ("generate homography, 1 thread", "homography", {"plane_depth": 4.5}, None),
+    ]:
+        gen = GENERATORS.create(name, opts)
+        secs = min(_timed(lambda: gen.generate(photo, cam, 384, 256, depth=d)) for _ in range(3))
+        rows.append((f"{label}: {secs:.2f} s per 16-frame video", "384x256", 16 / secs))
+    rows.append(("layout depth estimate, 1 thread", "384x256", 1 / _timed(lambda: layout_depth(photo, k0))))
+    cv2.setNumThreads(2)
     return rows
 
 
@@ -144,6 +177,18 @@ def main():
         lines += ["", text.strip(), "",
                   "Made by `make restoration` (`roomtour restoration config/restoration.yaml`); copied here by "
                   "`make bench` from results/restoration/sr_summary.md (fidelity numbers, not timings)."]
+    for name, title, make in [
+        ("dn_summary.md", "Denoising benchmark", "`make restoration` (`roomtour restoration config/restoration.yaml`)"),
+    ]:
+        path = REPO / "results" / "restoration" / name
+        if path.exists():
+            text = path.read_text().replace(f"# {title}", f"## {title}", 1)
+            lines += ["", text.strip(), "", f"Made by {make}; copied here from results/restoration/{name}."]
+    suite = REPO / "results" / "re10k" / "summary.md"
+    if suite.exists():
+        text = suite.read_text().replace("# RealEstate10K suite", "## RealEstate10K suite", 1)
+        lines += ["", text.strip(), "", "Made by `make re10k` (`roomtour suite config/re10k.yaml`); copied here "
+                  "from results/re10k/summary.md."]
     Path(a.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

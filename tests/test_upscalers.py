@@ -8,7 +8,8 @@ from roomtour.metrics import psnr, warp_error
 from roomtour.models.loading import load_weights, read_state_dict
 from roomtour.models.srvgg import SRVGGNetCompact
 from roomtour.temporal import stabilize
-from roomtour.upscalers import UPSCALERS, find_weights, native_scale, tiled_forward
+from roomtour.models.tiling import tiled_forward
+from roomtour.upscalers import UPSCALERS, find_weights, native_scale
 
 
 def test_srvgg_output_shape_and_parameter_count():

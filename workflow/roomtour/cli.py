@@ -108,15 +108,35 @@ def cmd_generate(a):
     cam = read_pose_file(a.path)
     photo = read_image(a.photo) if a.photo else None
     w, h = a.size
-    frames = gen.generate(photo, cam, w, h, video=a.video)
+    extra = {"video": a.video}
+    if a.depth:
+        from .depth import read_depth
+
+        scale = a.options.get("depth", {}).get("scale", 0.001)
+        extra["depth"] = read_depth(a.depth, w, h, scale=scale)
+    frames = gen.generate(photo, cam, w, h, **extra)
     write_video(a.out, frames, fps=a.fps)
+
+
+def cmd_render_depth(a):
+    from .camera import preset_path
+    from .depth import write_depth
+    from .scenes import get_scene, render_frame
+
+    w, h = a.size
+    cam = preset_path("stationary", 1, a.hfov_deg, w / h)
+    _, depth = render_frame(get_scene(a.scene), cam.w2c[0], cam.intrinsics[0], w, h, aa=1, depth=True)
+    write_depth(a.out, depth)
 
 
 def cmd_denoise(a):
     from .denoisers import DENOISERS
     from .video import read_video, write_video
 
-    den = DENOISERS.create(a.method, a.options)
+    options = dict(a.options)
+    if a.weights_dir and DENOISERS.accepts(a.method, "weights_dir"):
+        options.setdefault("weights_dir", a.weights_dir)
+    den = DENOISERS.create(a.method, options)
     frames, fps = read_video(a.input, with_fps=True)
     write_video(a.out, den.denoise(frames), fps=fps)
 
@@ -220,7 +240,7 @@ def cmd_contact_sheet(a):
 def cmd_restoration(a):
     import yaml
 
-    from .restoration import run_super_resolution, summarize_super_resolution
+    from .restoration import run_denoising, run_super_resolution, summarize_denoising, summarize_super_resolution
     from .video import atomic_path
 
     try:
@@ -229,13 +249,77 @@ def cmd_restoration(a):
         raise RoomtourError(a.config, f"cannot read the benchmark config ({exc.__class__.__name__})") from None
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = run_super_resolution(config, log=lambda m: print(m, file=sys.stderr, flush=True), figure_dir=out)
-    with atomic_path(out / "sr_per_clip.csv") as tmp:
-        rows.to_csv(tmp, index=False)
-    summary, text = summarize_super_resolution(rows, baseline=config["super_resolution"].get("baseline", "lanczos"))
-    with atomic_path(out / "sr_summary.csv") as tmp:
-        summary.to_csv(tmp, index=False)
-    with atomic_path(out / "sr_summary.md") as tmp:
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+
+    def save(name, frame_or_text):
+        with atomic_path(out / name) as tmp:
+            if isinstance(frame_or_text, str):
+                tmp.write_text(frame_or_text)
+            else:
+                frame_or_text.to_csv(tmp, index=False)
+
+    if "super_resolution" in config and a.only in ("all", "sr"):
+        rows = run_super_resolution(config, log=log, figure_dir=out)
+        save("sr_per_clip.csv", rows)
+        summary, text = summarize_super_resolution(rows, baseline=config["super_resolution"].get("baseline", "lanczos"))
+        save("sr_summary.csv", summary)
+        save("sr_summary.md", text)
+        print(text)
+    if "denoising" in config and a.only in ("all", "dn"):
+        dn = config["denoising"]
+        rows = run_denoising(config, log=log, figure_dir=out)
+        save("dn_per_clip.csv", rows)
+        summary, text = summarize_denoising(rows, reference=dn.get("reference", "fastdvdnet"),
+                                            published=dn.get("published"))
+        save("dn_summary.csv", summary)
+        save("dn_summary.md", text)
+        print(text)
+
+
+def cmd_train_denoiser(a):
+    import shlex
+
+    import yaml
+
+    from .training import train_fastdvdnet
+
+    try:
+        config = yaml.safe_load(Path(a.config).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise RoomtourError(a.config, f"cannot read the training config ({exc.__class__.__name__})") from None
+    if a.iterations:
+        config["optimizer"]["iterations"] = a.iterations
+    if a.batch:
+        config["optimizer"]["batch"] = a.batch
+    command = "roomtour " + " ".join(shlex.quote(x) for x in sys.argv[1:]) if a.record_command else ""
+    record = train_fastdvdnet(config, a.data_root, a.out, device=a.device, command=command,
+                              log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(json.dumps(record, indent=2))
+
+
+def cmd_suite(a):
+    import yaml
+
+    from .suite import run_suite, summarize_suite
+    from .video import atomic_path
+
+    try:
+        config = yaml.safe_load(Path(a.config).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise RoomtourError(a.config, f"cannot read the suite config ({exc.__class__.__name__})") from None
+    if a.data:
+        config["data"] = a.data
+    if a.clips:
+        config["clips"] = a.clips.split(",")
+    out = Path(a.out)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    frames = run_suite(config, log=lambda m: print(m, file=sys.stderr, flush=True), figure_dir=out / "figures")
+    per_clip, text = summarize_suite(frames, reference=config.get("reference", "parallax"),
+                                     baselines=config.get("baselines", ["static", "homography"]))
+    for name, table in (("per_frame.csv", frames), ("per_clip.csv", per_clip)):
+        with atomic_path(out / name) as tmp:
+            table.to_csv(tmp, index=False)
+    with atomic_path(out / "summary.md") as tmp:
         tmp.write_text(text)
     print(text)
 
@@ -280,12 +364,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fps", type=float, default=8.0)
     s.set_defaults(func=cmd_render_reference)
 
+    s = sub.add_parser("render-depth", help="exact camera-space depth of a procedural scene's first view (.npy)")
+    s.add_argument("out")
+    s.add_argument("--scene", required=True)
+    s.add_argument("--size", type=_size, required=True)
+    s.add_argument("--hfov-deg", type=float, default=60.0)
+    s.set_defaults(func=cmd_render_depth)
+
     s = sub.add_parser("generate", help="photo + camera path -> raw video")
     s.add_argument("out")
     s.add_argument("--method", default="homography")
     s.add_argument("--options", type=_json, default={})
     s.add_argument("--photo")
     s.add_argument("--video", default="", help="import: the video made elsewhere")
+    s.add_argument("--depth", default="", help="parallax: depth map (.npy, or 16-bit PNG)")
     s.add_argument("--path", required=True)
     s.add_argument("--size", type=_size, required=True)
     s.add_argument("--fps", type=float, default=8.0)
@@ -294,8 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("denoise", help="denoise a video")
     s.add_argument("input")
     s.add_argument("out")
-    s.add_argument("--method", default="nlmeans")
+    s.add_argument("--method", default="fastdvdnet")
     s.add_argument("--options", type=_json, default={})
+    s.add_argument("--weights-dir", default="", help="directory of model weights (learned methods)")
     s.set_defaults(func=cmd_denoise)
 
     s = sub.add_parser("upscale", help="upscale a video")
@@ -357,7 +450,26 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("restoration", help="synthetic-degradation benchmark (config/restoration.yaml)")
     s.add_argument("config")
     s.add_argument("--out", default="results/restoration")
+    s.add_argument("--only", choices=["all", "sr", "dn"], default="all", help="run one part of the benchmark")
     s.set_defaults(func=cmd_restoration)
+
+    s = sub.add_parser("train-denoiser", help="train FastDVDnet on clean clips + AWGN (config/fastdvdnet_train.yaml)")
+    s.add_argument("config")
+    s.add_argument("--data-root", default="../shared/data", help="directory the config's paths are relative to")
+    s.add_argument("--out", default="results/training/fastdvdnet.safetensors")
+    s.add_argument("--device", default="auto")
+    s.add_argument("--iterations", type=int, default=0, help="override the config's iteration count")
+    s.add_argument("--batch", type=int, default=0, help="override the config's batch size")
+    s.add_argument("--no-record-command", dest="record_command", action="store_false",
+                   help="leave the command line out of the weights' metadata")
+    s.set_defaults(func=cmd_train_denoiser)
+
+    s = sub.add_parser("suite", help="generators vs real frames on RealEstate10K-layout clips (config/re10k.yaml)")
+    s.add_argument("config")
+    s.add_argument("--out", default="results/re10k")
+    s.add_argument("--data", default="", help="override the config's clip directory")
+    s.add_argument("--clips", default="", help="comma-separated subset of clips")
+    s.set_defaults(func=cmd_suite)
 
     s = sub.add_parser("check-config", help="validate a config file against the schema")
     s.add_argument("config")

@@ -11,6 +11,22 @@ Registry names (config ``generate.method``):
     whole photo moves like one flat wall.  Pixels whose viewing ray points
     behind the first camera are black; rays that miss the photo take the
     nearest edge pixel (no black borders inside the field of view).
+``parallax``
+    Real parallax from one photo and a depth map (:mod:`roomtour.depth`):
+    each frame's depth is found by forward-projecting the photo's pixels
+    with a z-buffer (2x2 splats, nearest surface wins, so nothing is
+    stretched across depth edges); small cracks take the farther
+    neighbour's depth; then every output pixel is traced back into the
+    photo and sampled.  A pixel is *visible* when the photo's own depth at
+    the sampled point projects back onto it (within ``tolerance_px``);
+    disoccluded pixels are filled by OpenCV inpainting (Telea), and rays
+    leaving the photo take its nearest edge pixel, so no black borders
+    remain.  Pure rotations do not depend on depth and equal
+    ``homography`` exactly.  ``depth_scale`` multiplies the depth (camera
+    paths of real clips have an unknown scale).
+``static``
+    The photo repeated for every frame: the floor any camera-following
+    generator must clear in fidelity (and the ceiling of the temporal proxy).
 ``import``
     Takes a video made elsewhere (e.g. by CamI2V on a GPU cluster) so the
     post-processing study runs on any image-to-video model's output.  Frames
@@ -26,6 +42,7 @@ import cv2
 import numpy as np
 
 from .camera import CameraPath, intrinsics_matrix
+from .errors import RoomtourError
 from .registry import Registry
 from .video import fit_to_size, read_video
 
@@ -71,6 +88,129 @@ class HomographyGenerator:
             my = np.where(front, np.clip(v, 0, height - 1), -1e4).astype(np.float32)
             frames.append(cv2.remap(photo, mx, my, self.interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
         return np.stack(frames)
+
+
+def _project(k: np.ndarray, points: np.ndarray):
+    """Pixel coordinates and z of camera-space points ``(3, N)``."""
+    z = points[2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uvw = k @ points
+        return uvw[0] / z, uvw[1] / z, z
+
+
+def forward_depth(depth: np.ndarray, k0: np.ndarray, k: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """Depth seen by the camera ``pose`` (frame-0 -> frame-t, 3x4): the photo's pixels
+    splatted to their 2x2 nearest target pixels with a z-buffer; holes are ``inf``."""
+    h, w = depth.shape
+    v, u = np.mgrid[0:h, 0:w].astype(np.float64)
+    rays = np.linalg.inv(k0) @ np.stack([u.ravel(), v.ravel(), np.ones(u.size)])
+    pts = pose[:, :3] @ (rays * depth.ravel()) + pose[:, 3:4]
+    ut, vt, zt = _project(k, pts)
+    ok = np.isfinite(ut) & np.isfinite(vt) & (zt > 1e-6)
+    ut, vt, zt = ut[ok], vt[ok], zt[ok]
+    zbuf = np.full(h * w, np.inf)
+    for dx in (0, 1):
+        for dy in (0, 1):
+            x, y = np.floor(ut).astype(np.int64) + dx, np.floor(vt).astype(np.int64) + dy
+            inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+            np.minimum.at(zbuf, y[inside] * w + x[inside], zt[inside])
+    return zbuf.reshape(h, w)
+
+
+def close_depth_cracks(zbuf: np.ndarray, passes: int = 2) -> np.ndarray:
+    """Fill holes of a z-buffer with the farthest valid 3x3 neighbour (cracks and the
+    rims of disocclusions belong to the background), then the rest with the nearest value."""
+    from .depth import fill_holes
+
+    z = zbuf.astype(np.float32).copy()
+    for _ in range(passes):
+        hole = ~np.isfinite(z)
+        if not hole.any():
+            return z
+        grown = cv2.dilate(np.where(hole, 0, z).astype(np.float32), np.ones((3, 3), np.uint8))
+        z = np.where(hole & (grown > 0), grown, z)
+    valid = np.isfinite(z)
+    return fill_holes(z, valid) if valid.any() else np.ones_like(z)
+
+
+def render_parallax(photo, depth, k0, k, pose, tolerance_px: float = 1.5, inpaint_radius: int = 3,
+                    interpolation=cv2.INTER_LINEAR):
+    """One frame of the parallax generator: ``(frame, visible)`` (see the module docstring)."""
+    h, w = depth.shape
+    target_depth = close_depth_cracks(forward_depth(depth, k0, k, pose))
+    v, u = np.mgrid[0:h, 0:w].astype(np.float64)
+    pix = np.stack([u.ravel(), v.ravel(), np.ones(u.size)])
+    pts_t = (np.linalg.inv(k) @ pix) * target_depth.ravel()
+    rot, t = pose[:, :3], pose[:, 3:4]
+    u0, v0, z0 = _project(k0, rot.T @ (pts_t - t))
+    front = np.isfinite(u0) & np.isfinite(v0) & (z0 > 1e-6)
+    in_view = front & (u0 >= -0.5) & (u0 <= w - 0.5) & (v0 >= -0.5) & (v0 <= h - 0.5)
+    mx = np.where(front, np.clip(u0, 0, w - 1), 0).astype(np.float32).reshape(h, w)
+    my = np.where(front, np.clip(v0, 0, h - 1), 0).astype(np.float32).reshape(h, w)
+    frame = cv2.remap(photo, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    # visibility: the photo's surface at the sampled point must project back onto this pixel
+    d_src = cv2.remap(depth.astype(np.float32), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+    back = pose[:, :3] @ ((np.linalg.inv(k0) @ np.stack([mx.ravel(), my.ravel(), np.ones(mx.size)]))
+                         * d_src.ravel()) + t
+    ub, vb, zb = _project(k, back)
+    err = np.hypot(ub - pix[0], vb - pix[1])
+    visible = (in_view & (zb > 1e-6) & (err <= tolerance_px)).reshape(h, w)
+    hole = (in_view.reshape(h, w) & ~visible).astype(np.uint8)
+    if hole.any() and inpaint_radius > 0:
+        frame = cv2.inpaint(frame, hole, inpaint_radius, cv2.INPAINT_TELEA)
+    return frame, visible
+
+
+@GENERATORS.register("parallax")
+class ParallaxGenerator:
+    """Depth-based re-projection of the photo along the path (CPU, no learned weights)."""
+
+    uses_gpu = False
+
+    def __init__(self, depth: dict | None = None, depth_scale: float = 1.0, tolerance_px: float = 1.5,
+                 inpaint_radius: int = 3, interpolation: str = "linear"):
+        from .depth import SOURCES
+
+        self.depth_spec = dict(depth or {"source": "layout"})
+        if self.depth_spec.get("source", "layout") not in SOURCES:
+            raise RoomtourError("generate parallax", f"depth.source must be one of {', '.join(SOURCES)}")
+        if depth_scale <= 0:
+            raise RoomtourError("generate parallax", "depth_scale must be positive")
+        self.depth_scale, self.tolerance_px, self.inpaint_radius = depth_scale, tolerance_px, inpaint_radius
+        self.interp = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}[
+            interpolation
+        ]
+        self.visibility = None
+
+    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None,
+                 **_) -> np.ndarray:
+        from .depth import estimate_depth
+
+        photo = fit_to_size(photo, width, height)
+        k0 = intrinsics_matrix(camera.intrinsics[0], width, height)
+        if depth is None:
+            depth = estimate_depth(photo, self.depth_spec, k0, log=lambda m: print(m, file=sys.stderr))
+        elif depth.shape != (height, width):
+            depth = cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
+        depth = np.asarray(depth, np.float64) * self.depth_scale
+        frames, masks = [], []
+        for pose, intr in zip(camera.relative_to_first().w2c, camera.intrinsics):
+            k = intrinsics_matrix(intr, width, height)
+            f, m = render_parallax(photo, depth, k0, k, pose, self.tolerance_px, self.inpaint_radius, self.interp)
+            frames.append(f)
+            masks.append(m)
+        self.visibility = np.stack(masks)
+        return np.stack(frames)
+
+
+@GENERATORS.register("static")
+class StaticGenerator:
+    """The photo repeated: no camera motion at all."""
+
+    uses_gpu = False
+
+    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, **_) -> np.ndarray:
+        return np.repeat(fit_to_size(photo, width, height)[None], len(camera), axis=0)
 
 
 @GENERATORS.register("import")

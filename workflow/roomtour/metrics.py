@@ -132,6 +132,31 @@ def ssim_reference(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> f
     return float(np.mean([_ssim_map(a[..., c], b[..., c], data_range, "gaussian").mean() for c in range(a.shape[-1])]))
 
 
+def masked_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray, data_range: float = 255.0) -> float:
+    """PSNR (dB) over the pixels where ``mask`` (H, W) is true, all channels; NaN for an empty mask."""
+    mask = np.asarray(mask, bool)
+    if not mask.any():
+        return float("nan")
+    d = np.asarray(a, np.float64)[mask] - np.asarray(b, np.float64)[mask]
+    mse = float(np.mean(d * d))
+    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range**2 / mse))
+
+
+def masked_ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray, data_range: float = 255.0) -> float:
+    """Mean of the standard (Gaussian-window) SSIM map over the pixels where ``mask`` is true."""
+    mask = np.asarray(mask, bool)
+    if not mask.any():
+        return float("nan")
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    maps = [_ssim_map(a[..., c], b[..., c], data_range, "gaussian") for c in range(a.shape[-1])]
+    # the SSIM map leaves out a border of half a window; crop the mask alike
+    py, px = (mask.shape[0] - maps[0].shape[0]) // 2, (mask.shape[1] - maps[0].shape[1]) // 2
+    inner = mask[py : py + maps[0].shape[0], px : px + maps[0].shape[1]]
+    if not inner.any():
+        return float("nan")
+    return float(np.mean([m[inner].mean() for m in maps]))
+
+
 def ssim_study(prev: np.ndarray, cur: np.ndarray) -> float:
     """The study's SSIM: grayscale, per-frame data range of ``prev``, 7x7 uniform window.
 

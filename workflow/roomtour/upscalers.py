@@ -25,7 +25,6 @@ flow-guided stabilisation of :mod:`roomtour.temporal` after upscaling.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
@@ -34,6 +33,7 @@ import numpy as np
 from .errors import RoomtourError
 from .progress import Progress
 from .registry import Registry
+from .models.tiling import tiled_forward
 from .temporal import stabilize
 
 UPSCALERS = Registry("upscaler")
@@ -172,33 +172,6 @@ class ESPCNUpscaler(_OpenCVSuperRes):
     model_name, file_prefix = "espcn", "ESPCN"
 
 
-def tiled_forward(fn, x, scale: int, tile: int, pad: int):
-    """Apply an SR network ``fn`` to ``x`` (1, C, H, W) in tiles of ``tile`` input
-    pixels, each read with ``pad`` pixels of context and cropped back.
-
-    When ``pad`` covers the network's receptive radius, the result equals
-    ``fn(x)`` (up to float rounding): every output pixel sees the same inputs.
-    """
-    import torch
-
-    _, _, h, w = x.shape
-    if tile <= 0 or (h <= tile and w <= tile):
-        return fn(x)
-    out = None
-    for y0 in range(0, h, tile):
-        for x0 in range(0, w, tile):
-            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-            py0, px0, py1, px1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, h), min(x1 + pad, w)
-            part = fn(x[:, :, py0:py1, px0:px1])
-            if out is None:
-                out = torch.zeros(1, part.shape[1], h * scale, w * scale, dtype=part.dtype, device=part.device)
-            oy, ox = (y0 - py0) * scale, (x0 - px0) * scale
-            out[:, :, y0 * scale : y1 * scale, x0 * scale : x1 * scale] = part[
-                :, :, oy : oy + (y1 - y0) * scale, ox : ox + (x1 - x0) * scale
-            ]
-    return out
-
-
 @UPSCALERS.register("realesr-animevideov3")
 class RealESRGANCompactUpscaler(_Upscaler):
     """Real-ESRGAN compact video model (x4), tiled, GPU when available."""
@@ -217,26 +190,21 @@ class RealESRGANCompactUpscaler(_Upscaler):
         weights: str | None = None,
     ):
         super().__init__(temporal_weight)
-        import torch
-
         from .models.loading import load_weights
+        from .models.runtime import apply_thread_limit, select_device
         from .models.srvgg import SRVGGNetCompact
 
         path = Path(weights) if weights else find_weights(weights_dir, "realesrgan/realesr-animevideov3.pth")
         self.net = SRVGGNetCompact(num_feat=64, num_conv=16, upscale=4, act_type="prelu")
         load_weights(self.net, path)
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device = torch.device(device)
+        self.device = select_device(device)
         self.half = bool(half) and self.device.type == "cuda"
         self.net = self.net.to(self.device).eval()
         if self.half:
             self.net = self.net.half()
         self.tile = int(tile)
         self.tile_pad = self.net.receptive_radius if tile_pad is None else int(tile_pad)
-        threads = int(os.environ.get("ROOMTOUR_THREADS", "0") or 0)
-        if threads > 0:
-            torch.set_num_threads(threads)
+        apply_thread_limit()
 
     def upscale_frame(self, frame, scale):
         import torch

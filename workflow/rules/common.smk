@@ -103,7 +103,40 @@ def generate_inputs(wc):
     if config["generate"]["method"] == "import":
         gen = GENERATORS.create("import", config["generate"]["options"])
         inputs["video"] = gen.source(wc.image, wc.motion)
+    depth = depth_file(wc.image)
+    if depth:
+        inputs["depth"] = depth
     return inputs
+
+
+def depth_file(image):
+    """The parallax generator's depth input for an image, or None when it estimates
+    depth from the photo itself (layout, onnx)."""
+    if config["generate"]["method"] != "parallax":
+        return None
+    spec = config["generate"].get("options", {}).get("depth", {})
+    source = spec.get("source", "layout")
+    if source == "procedural":
+        if not PROCEDURAL:
+            raise WorkflowError(
+                "roomtour: generate.options.depth.source 'procedural' needs procedural images"
+            )
+        return f"results/inputs/{image}.depth.npy"
+    if source == "file":
+        return str(
+            Path(spec.get("directory", "."))
+            / spec.get("pattern", "{image}.npy").format(image=image)
+        )
+    return None
+
+
+def generate_extra_args(wc, input):
+    args = []
+    if "video" in input.keys():
+        args.append(f"--video {shlex.quote(input.video)}")
+    if "depth" in input.keys():
+        args.append(f"--depth {shlex.quote(input.depth)}")
+    return " ".join(args)
 
 
 def metrics_inputs(wc):

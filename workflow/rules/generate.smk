@@ -20,10 +20,8 @@ rule generate:
         options=options_json("generate"),
         size=f"{WIDTH}x{HEIGHT}",
         fps=config["video"]["fps"],
-        video=lambda wc, input: (
-            f"--video {shlex.quote(input.video)}" if "video" in input.keys() else ""
-        ),
+        extra=generate_extra_args,
     shell:
         "python -m roomtour --threads {threads} generate {output:q} --method {params.method}"
         " --options {params.options:q} --photo {input.photo:q} --path {input.path:q}"
-        " {params.video} --size {params.size} --fps {params.fps} 2> {log:q}"
+        " {params.extra} --size {params.size} --fps {params.fps} 2> {log:q}"

@@ -18,6 +18,21 @@ rule prepare_input:
         " --reference-scale {params.scale} --hfov-deg {params.hfov} 2> {log:q}"
 
 
+rule render_depth:
+    output:
+        "results/inputs/{image}.depth.npy",
+    log:
+        "results/logs/render_depth/{image}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        size=f"{WIDTH}x{HEIGHT}",
+        hfov=config["video"]["hfov_deg"],
+    shell:
+        "python -m roomtour render-depth {output:q} --scene {wildcards.image} --size {params.size}"
+        " --hfov-deg {params.hfov} 2> {log:q}"
+
+
 rule camera_path:
     output:
         "results/paths/{motion}.txt",

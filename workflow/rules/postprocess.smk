@@ -21,9 +21,10 @@ rule denoise:
     params:
         method=config["denoise"]["method"],
         options=options_json("denoise"),
+        weights_dir=config["weights_dir"],
     shell:
         "python -m roomtour --threads {threads} denoise {input:q} {output:q} --method {params.method}"
-        " --options {params.options:q} 2> {log:q}"
+        " --options {params.options:q} --weights-dir {params.weights_dir:q} 2> {log:q}"
 
 
 rule upscale:

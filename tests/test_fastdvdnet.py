@@ -1,0 +1,235 @@
+"""FastDVDnet: architecture/checkpoint layout, the inference pipeline, the committed
+weights, the noise estimator, training plumbing and the classical baselines."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import shared_path
+from roomtour.denoisers import (
+    BUNDLED_FASTDVDNET,
+    DENOISERS,
+    FastDVDnetDenoiser,
+    estimate_noise_sigma,
+    mirrored_window,
+)
+from roomtour.errors import RoomtourError
+from roomtour.metrics import psnr
+from roomtour.models.fastdvdnet import FastDVDnet, fold_batchnorm
+from roomtour.training import add_gaussian_noise
+
+
+def _random_network(seed=0):
+    """Random weights and non-trivial batch-norm statistics (plumbing only, not a denoiser)."""
+    torch.manual_seed(seed)
+    net = FastDVDnet()
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.1, 0.1)
+    return net.eval()
+
+
+@pytest.fixture(scope="module")
+def official_checkpoint(tmp_path_factory):
+    """A random network saved the way the authors' model.pth is: a DataParallel state dict."""
+    net = _random_network()
+    path = tmp_path_factory.mktemp("ckpt") / "model.pth"
+    torch.save({"module." + k: v for k, v in net.state_dict().items()}, path)
+    return net, path
+
+
+def _moving_clip(frame, n=5, step=2):
+    return np.stack([np.roll(frame, k * step, axis=1) for k in range(n)])
+
+
+def _naive(net, frames, sigma):
+    """The paper's inference, written out: pad to x4, five mirrored frames per output, no caching."""
+    n, h, w, _ = frames.shape
+    ph, pw = (-h) % 4, (-w) % 4
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
+    x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode="reflect")
+    noise_map = torch.full((1, 1, h + ph, w + pw), sigma / 255)
+    out = []
+    with torch.no_grad():
+        for t in range(n):
+            y = net(torch.cat([x[i : i + 1] for i in mirrored_window(t, n, 2)], 1), noise_map)
+            out.append((y[0, :, :h, :w].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy())
+    return np.stack(out)
+
+
+def test_module_names_and_shapes_follow_the_released_checkpoint():
+    state = FastDVDnet().state_dict()
+    expected = {
+        "temp1.inc.convblock.0.weight": (90, 4, 3, 3),  # grouped conv over 3 x (RGB + noise map)
+        "temp1.inc.convblock.3.weight": (32, 90, 3, 3),
+        "temp1.downc0.convblock.3.convblock.0.weight": (64, 64, 3, 3),
+        "temp1.downc1.convblock.0.weight": (128, 64, 3, 3),
+        "temp1.upc2.convblock.1.weight": (256, 128, 3, 3),
+        "temp2.outc.convblock.3.weight": (3, 32, 3, 3),
+        "temp2.inc.convblock.1.running_var": (90,),
+    }
+    for key, shape in expected.items():
+        assert tuple(state[key].shape) == shape, key
+    params = sum(v.numel() for k, v in state.items() if not k.endswith(("running_mean", "running_var", "tracked")))
+    assert 2.4e6 < params < 2.6e6  # the paper's ~2.5 M parameters
+
+
+def test_official_layout_round_trip_gives_the_same_output(official_checkpoint, textured_frame):
+    net, path = official_checkpoint
+    den = FastDVDnetDenoiser(sigma=20, weights=str(path), fold_bn=False)
+    assert den.load_report == {"missing": [], "unexpected": [], "mismatched": []}
+    clip = _moving_clip(textured_frame)
+    assert np.array_equal(den.denoise(clip), _naive(net, clip, 20))
+
+
+def test_folded_batchnorm_tiles_and_stage_one_reuse_match_the_paper_inference(official_checkpoint, rng):
+    net, path = official_checkpoint
+    import cv2
+
+    frame = cv2.resize(rng.integers(0, 256, (9, 11, 3), dtype=np.uint8), (43, 37))  # odd sizes: pads to 44 x 40
+    clip = _moving_clip(frame, n=7, step=1)
+    den = FastDVDnetDenoiser(sigma=15, weights=str(path), tile=16, tile_pad=48)
+    out = den.denoise(clip)
+    assert out.shape == clip.shape and out.dtype == np.uint8
+    # folding and tiling change float rounding only: at most one grey level
+    assert np.abs(out.astype(int) - _naive(net, clip, 15).astype(int)).max() <= 1
+
+
+def test_sequence_ends_are_mirrored_and_short_clips_work(official_checkpoint, textured_frame):
+    net, path = official_checkpoint
+    clip = _moving_clip(textured_frame, n=3)
+    den = FastDVDnetDenoiser(sigma=10, weights=str(path), fold_bn=False)
+    out = den.denoise(clip)
+    assert mirrored_window(0, 3, 2) == [2, 1, 0, 1, 2]
+    x = torch.from_numpy(clip).permute(0, 3, 1, 2).float() / 255
+    with torch.no_grad():
+        y = net(torch.cat([x[i : i + 1] for i in [2, 1, 0, 1, 2]], 1), torch.full((1, 1, 48, 64), 10 / 255))
+    assert np.array_equal(out[0], (y[0].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy())
+
+
+def test_a_file_that_is_not_a_fastdvdnet_checkpoint_fails_with_one_line(tmp_path):
+    from roomtour.models.srvgg import SRVGGNetCompact
+
+    other = tmp_path / "srvgg.pth"
+    torch.save(SRVGGNetCompact(num_conv=2).state_dict(), other)
+    with pytest.raises(RoomtourError, match=r"srvgg\.pth: weights do not fit FastDVDnet: missing"):
+        FastDVDnetDenoiser(weights=str(other))
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(RoomtourError, match="junk.pth: not a readable PyTorch checkpoint"):
+        FastDVDnetDenoiser(weights=str(junk))
+    with pytest.raises(RoomtourError, match="m-tassano/fastdvdnet"):
+        FastDVDnetDenoiser(weights="fastdvdnet/model.pth", weights_dir=str(tmp_path))
+
+
+def test_committed_weights_denoise_a_synthetic_noisy_clip(textured_frame):
+    assert BUNDLED_FASTDVDNET.is_file()
+    record = json.loads(BUNDLED_FASTDVDNET.with_suffix(".json").read_text())
+    assert "train-denoiser" in record["command"] and record["held_out"]
+    import cv2
+
+    clean = _moving_clip(cv2.resize(textured_frame, (128, 96)), n=5, step=2)
+    noisy = add_gaussian_noise(clean, 25, seed=0)
+    out = FastDVDnetDenoiser(sigma=25).denoise(noisy)
+    before = np.mean([psnr(a, b) for a, b in zip(noisy, clean)])
+    after = np.mean([psnr(a, b) for a, b in zip(out, clean)])
+    assert after > before + 4.0, (before, after)  # random weights would not denoise at all
+
+
+def test_sigma_auto_uses_the_estimate(textured_frame):
+    clean = _moving_clip(textured_frame)
+    den = FastDVDnetDenoiser(sigma="auto")
+    noisy = add_gaussian_noise(clean, 20, seed=1)
+    assert abs(den.sigma_for(noisy) - estimate_noise_sigma(noisy)) < 1e-12
+    with pytest.raises(RoomtourError, match="sigma must be a number"):
+        FastDVDnetDenoiser(sigma="strong")
+
+
+def test_noise_estimator_recovers_the_sigma_of_added_noise(rng):
+    flat = np.full((5, 64, 96, 3), 120, np.uint8)
+    for sigma in (5, 15, 30):
+        est = estimate_noise_sigma(add_gaussian_noise(flat, sigma, seed=sigma))
+        assert abs(est - sigma) < 0.1 * sigma + 0.5, (sigma, est)
+    assert estimate_noise_sigma(flat) == 0.0
+
+
+def test_fold_batchnorm_keeps_the_function():
+    net = _random_network(3)
+    x, nm = torch.rand(1, 15, 16, 16), torch.full((1, 1, 16, 16), 0.1)
+    with torch.no_grad():
+        before = net(x, nm)
+        after = fold_batchnorm(net)(x, nm)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert torch.allclose(before, after, atol=1e-5)
+
+
+def test_classical_ffmpeg_baseline_reduces_noise(textured_frame):
+    clean = _moving_clip(textured_frame)
+    noisy = add_gaussian_noise(clean, 20, seed=2)
+    out = DENOISERS.create("fft3d", {"sigma": 40}).denoise(noisy)
+    assert out.shape == clean.shape
+    assert np.mean([psnr(a, b) for a, b in zip(out, clean)]) > np.mean([psnr(a, b) for a, b in zip(noisy, clean)]) + 1
+
+
+def test_training_writes_loadable_fp16_weights_and_a_record(tmp_path, textured_frame):
+    """Two iterations on a tiny clip: plumbing only (the weights are not a denoiser)."""
+    from safetensors import safe_open
+
+    from roomtour.training import train_fastdvdnet
+    from roomtour.video import write_image
+
+    for name, shift in (("train_clip", 1), ("held_clip", 3)):
+        (tmp_path / name).mkdir()
+        for k in range(6):
+            write_image(tmp_path / name / f"{k:02d}.png", np.roll(textured_frame, k * shift, axis=1))
+    recipe = {
+        "train": {"clips": ["train_clip"]},
+        "validation": ["held_clip"],
+        "validation_frames": 5,
+        "validation_sigmas": [20],
+        "optimizer": {"patch": 32, "batch": 2, "iterations": 2, "lr": 1e-3},
+    }
+    out = tmp_path / "w.safetensors"
+    record = train_fastdvdnet(recipe, tmp_path, out, device="cpu", log=lambda m: None)
+    assert record["iterations"] == 2 and record["held_out"] == ["held_clip"]
+    assert set(record["validation_psnr"]) == {"sigma20"}
+    with safe_open(str(out), "pt") as f:
+        assert f.get_tensor("temp1.inc.convblock.0.weight").dtype == torch.float16
+        assert json.loads(f.metadata()["roomtour"])["iterations"] == 2
+    FastDVDnetDenoiser(weights=str(out))  # strict load: every key present
+    recipe["validation"] = ["train_clip"]
+    with pytest.raises(RoomtourError, match="both trained on and held out"):
+        train_fastdvdnet(recipe, tmp_path, tmp_path / "x.safetensors", device="cpu", log=lambda m: None)
+
+
+def test_denoising_benchmark_on_one_real_clip(tmp_path):
+    from roomtour.restoration import run_denoising, summarize_denoising
+
+    frames = shared_path("data", "re10k_cameractrl", "frames")
+    config = {
+        "data": str(frames),
+        "weights_dir": "",
+        "frames": 5,
+        "denoising": {
+            "clips": ["0c9b371cc6225682"],
+            "sigmas": [30],
+            "tuning_clip": "0bf152ef84195293",
+            "tuning_frames": 5,
+            "methods": {
+                "fastdvdnet": {"method": "fastdvdnet", "strength": {"option": "sigma", "factors": [1.0]}},
+                "fft3d": {"method": "fft3d", "strength": {"option": "sigma", "factors": [2, 4], "max": 100}},
+            },
+        },
+    }
+    rows = run_denoising(config, log=lambda m: None, figure_dir=tmp_path)
+    assert set(rows.method) == {"noisy", "fastdvdnet", "fft3d"}
+    by = rows.set_index("method").psnr
+    assert by["fastdvdnet"] > by["fft3d"] > by["noisy"]
+    assert (tmp_path / "dn_sigma30.png").is_file()
+    _, text = summarize_denoising(rows)
+    assert "| 30 |" in text and "fastdvdnet − fft3d" in text

@@ -1,0 +1,29 @@
+# Training roomtour's FastDVDnet weights (not part of the default target):
+#   snakemake --cores 2 train_fastdvdnet
+# The committed weights in workflow/roomtour/weights/ were made by the same
+# command the rule runs (see their .json record); point denoise.options.weights
+# at results/training/fastdvdnet.safetensors to use a retrained file.
+
+
+rule train_fastdvdnet:
+    input:
+        recipe=config["training"]["recipe"],
+    output:
+        weights="results/training/fastdvdnet.safetensors",
+        record="results/training/fastdvdnet.json",
+    log:
+        "results/logs/train_fastdvdnet.log",
+    conda:
+        "../../envs/gpu.yaml"
+    threads: workflow.cores
+    resources:
+        gpu=1,
+        mem_mb=config["resources"]["train"]["mem_mb"],
+        runtime=config["resources"]["train"]["runtime"],
+    params:
+        data_root=config["training"]["data_root"],
+        device=config["training"]["device"],
+    shell:
+        "python -m roomtour --threads {threads} train-denoiser {input.recipe:q}"
+        " --data-root {params.data_root:q} --device {params.device} --out {output.weights:q}"
+        " > {log:q} 2>&1"
