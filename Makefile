@@ -1,5 +1,5 @@
 # roomtour: the commands README.md gives.
-.PHONY: setup run study learned restoration re10k train-fastdvdnet test test-fast lint bench clean
+.PHONY: setup run study learned restoration re10k re10k-chains train-fastdvdnet test test-fast lint bench clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,6 +26,10 @@ restoration: setup
 # Generators (static, homography, parallax) against the real frames of RealEstate10K clips.
 re10k: setup
 	$(BIN)/roomtour --threads 1 suite config/re10k.yaml --out results/re10k
+
+# The same clips generated at half size, with every post-processing chain compared at full size.
+re10k-chains: setup
+	$(BIN)/roomtour --threads 2 suite config/re10k_chains.yaml --out results/re10k_chains
 
 # Retrain roomtour's FastDVDnet weights (use a GPU: ~4 min on an H100, hours on 2 CPU cores).
 train-fastdvdnet: setup

@@ -123,6 +123,21 @@ def generator_speeds() -> list[tuple[str, str, float]]:
     return rows
 
 
+def slurm_overhead() -> dict | None:
+    """The SLURM comparison of scripts/slurm_compare.py, or None where SLURM is not installed."""
+    import tempfile
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from slurm_compare import SlurmUnavailable, run
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="roomtour-slurm-") as tmp:
+            return run(REPO / "config" / "test.yaml", Path(tmp))
+    except SlurmUnavailable as exc:
+        print(f"skipping the SLURM benchmark: {exc}", file=sys.stderr)
+        return None
+
+
 def _timed(fn) -> float:
     start = time.monotonic()
     fn()
@@ -177,6 +192,20 @@ def main():
         lines += ["", text.strip(), "",
                   "Made by `make restoration` (`roomtour restoration config/restoration.yaml`); copied here by "
                   "`make bench` from results/restoration/sr_summary.md (fidelity numbers, not timings)."]
+    slurm = slurm_overhead()
+    if slurm:
+        lines += [
+            "",
+            "## SLURM overhead per job",
+            "",
+            f"`python scripts/slurm_compare.py` (config/test.yaml: {slurm['jobs']} jobs) on a single-node SLURM 22.05 "
+            "started on this machine (scripts/slurm_local.sh; squeue status checks every 2 s): local run "
+            f"{slurm['local_s']:.0f} s, through `--executor slurm` {slurm['slurm_s']:.0f} s, i.e. "
+            f"**{slurm['slurm_overhead_per_job_s']:.1f} s per job** of submission, job start-up (each SLURM job "
+            "re-parses the workflow), and status polling; results identical "
+            f"({'no differences' if not slurm['differences'] else slurm['differences']}). Worth it only for "
+            "jobs much longer than that (GPU generation, the study grid at full size), or group short jobs.",
+        ]
     for name, title, make in [
         ("dn_summary.md", "Denoising benchmark", "`make restoration` (`roomtour restoration config/restoration.yaml`)"),
     ]:

@@ -128,12 +128,14 @@ class FastDVDnetDenoiser:
         sigma: float | str = 15.0,
         weights: str = "",
         weights_dir: str = "",
-        tile: int = 256,
+        tile: int = 512,
         tile_pad: int = 48,
         device: str = "auto",
         half: bool = False,
         fold_bn: bool = True,
     ):
+        import torch
+
         from .models.fastdvdnet import FastDVDnet, fold_batchnorm
         from .models.loading import load_weights
         from .models.runtime import apply_thread_limit, select_device
@@ -151,7 +153,9 @@ class FastDVDnetDenoiser:
             fold_batchnorm(self.net)
         self.device = select_device(device)
         self.half = bool(half) and self.device.type == "cuda"
-        self.net = self.net.to(self.device)
+        # channels-last convolutions are ~20% faster on the CPU (oneDNN) and fine on CUDA
+        self.memory_format = torch.channels_last
+        self.net = self.net.to(self.device, memory_format=self.memory_format)
         if self.half:
             self.net = self.net.half()
         self.tile, self.tile_pad = int(tile), int(tile_pad)
@@ -188,7 +192,8 @@ class FastDVDnetDenoiser:
             x = torch.from_numpy(np.ascontiguousarray(frames[i])).to(self.device).permute(2, 0, 1)[None]
             x = x.to(dtype) / 255.0
             # reflect padding up to the U-Net's stride; cropped off again below
-            return F.pad(x, (0, pw, 0, ph), mode="reflect") if (ph or pw) else x
+            x = F.pad(x, (0, pw, 0, ph), mode="reflect") if (ph or pw) else x
+            return x.contiguous(memory_format=self.memory_format)
 
         out = np.empty_like(frames)
         with torch.inference_mode():

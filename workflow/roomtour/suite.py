@@ -11,6 +11,13 @@ recorded camera path, and frames 1..N-1 are compared with the real ones:
   consistent re-projection.  The same mask is used for every generator, so
   they are compared on the same pixels; it depends on the estimated depth.
 
+Post-processing (optional ``chains`` block): each generator runs at the
+reference size divided by ``generate_scale``; every chain (``raw``, ``dn``,
+``up``, ``dn-up``, ``up-dn``, with the block's ``denoise``/``upscale``
+methods, upscaling by ``generate_scale``) is then compared with the real
+frames at the reference size (chains still below it are resized with
+``resize_kernel``, bicubic by default), so upscaling has to earn its keep.
+
 RealEstate10K poses come from SLAM with an unknown scale per clip, so depth
 from a single photo (``layout`` in metres) and the path's translation are in
 different units; ``depth_scale`` is one global factor, not fitted per clip
@@ -70,19 +77,55 @@ def score_frames(generated: np.ndarray, real: np.ndarray, visible: np.ndarray) -
     return pd.DataFrame(rows)
 
 
+def apply_chain(raw: np.ndarray, chain: str, denoiser, upscaler, scale: float, cache: dict) -> np.ndarray:
+    """The video of ``chain`` (e.g. ``"dn-up"``), reusing its parent's video from ``cache``."""
+    from .chains import parent_chain, parse_chain
+
+    if chain == "raw":
+        return raw
+    if chain not in cache:
+        parent = apply_chain(raw, parent_chain(chain), denoiser, upscaler, scale, cache)
+        step = parse_chain(chain)[-1]
+        cache[chain] = denoiser.denoise(parent) if step == "dn" else upscaler.upscale(parent, scale)
+    return cache[chain]
+
+
+def _post_processors(block: dict, weights_dir: str):
+    from .denoisers import DENOISERS
+    from .upscalers import UPSCALERS
+
+    def make(registry, spec):
+        options = dict(spec.get("options", {}))
+        if registry.accepts(spec["method"], "weights_dir"):
+            options.setdefault("weights_dir", weights_dir)
+        return registry.create(spec["method"], options)
+
+    return (make(DENOISERS, block.get("denoise", {"method": "fastdvdnet", "options": {"sigma": 10}})),
+            make(UPSCALERS, block.get("upscale", {"method": "lanczos"})))
+
+
 def run_suite(config: dict, log=print, figure_dir: str | Path | None = None) -> pd.DataFrame:
-    """Per-frame rows for every (clip, generator); figures of generated vs real frames per clip."""
+    """Per-frame rows for every (clip, generator, chain); figures of generated vs real frames per clip."""
     import time
 
     from .figures import contact_sheet
     from .generators import GENERATORS
+    from .metrics import resize_frames
 
     data = Path(config["data"])
     mask_spec = config.get("mask", {"method": "parallax", "options": {"depth": {"source": "layout"}}})
+    block = config.get("chains") or {}
+    chains = block.get("chains", ["raw"])
+    scale = float(block.get("generate_scale", 1))
+    kernel = block.get("resize_kernel", "bicubic")
+    denoiser = upscaler = None
+    if any(c != "raw" for c in chains):
+        denoiser, upscaler = _post_processors(block, config.get("weights_dir", "../shared/weights"))
     rows = []
     for clip in list_clips(data, config.get("clips")):
         real, cam = load_suite_clip(data, clip, config.get("frames"))
         h, w = real.shape[1:3]
+        gw, gh = int(round(w / scale)), int(round(h / scale))
         masker = GENERATORS.create(mask_spec["method"], mask_spec.get("options", {}))
         masker.generate(real[0], cam, w, h)
         visible = masker.visibility
@@ -90,13 +133,19 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None) -> 
         for label, spec in config["generators"].items():
             gen = GENERATORS.create(spec["method"], spec.get("options", {}))
             start = time.monotonic()
-            out = gen.generate(real[0], cam, w, h)
+            raw = gen.generate(real[0], cam, gw, gh)
             seconds = time.monotonic() - start
-            frame_rows = score_frames(out, real, visible).assign(clip=clip, generator=label, seconds=seconds)
-            rows.append(frame_rows)
-            shown[label] = out
-            log(f"{clip} {label}: ref_psnr {frame_rows.ref_psnr.mean():.2f} dB, ref_ssim {frame_rows.ref_ssim.mean():.3f}"
-                f" ({seconds:.2f}s)")
+            cache: dict = {}
+            for chain in chains:
+                video = apply_chain(raw, chain, denoiser, upscaler, scale, cache)
+                video = resize_frames(video, w, h, kernel)
+                frame_rows = score_frames(video, real, visible).assign(
+                    clip=clip, generator=label, chain=chain, seconds=seconds)
+                rows.append(frame_rows)
+                log(f"{clip} {label} {chain}: ref_psnr {frame_rows.ref_psnr.mean():.2f} dB, "
+                    f"ref_ssim {frame_rows.ref_ssim.mean():.3f}")
+                if chain == chains[-1]:
+                    shown[label if len(chains) == 1 else f"{label} {chain}"] = video
         if figure_dir:
             contact_sheet(shown, Path(figure_dir) / f"{clip}.png", frames=4, title=f"{clip}: generated vs real")
     return pd.concat(rows, ignore_index=True)
@@ -104,38 +153,47 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None) -> 
 
 def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), reference: str = "parallax",
                     seed: int = 0):
-    """Per-clip means, the mean ± std over clips per generator, and paired differences of
-    ``reference`` minus each baseline with bootstrap intervals.  Returns ``(per_clip, text)``."""
+    """Per-clip means, the mean ± std over clips per (generator, chain), and paired differences
+    of ``reference`` minus each baseline (same clip and chain) with bootstrap intervals.
+    Returns ``(per_clip, text)``."""
     from .stats import bootstrap_mean_ci
 
-    per_clip = frames.groupby(["generator", "clip"], sort=False)[METRICS + ["seconds"]].mean().reset_index()
-    gens = list(dict.fromkeys(per_clip.generator))
+    if "chain" not in frames:
+        frames = frames.assign(chain="raw")
+    keys = ["generator", "chain", "clip"]
+    per_clip = frames.groupby(keys, sort=False)[METRICS + ["seconds"]].mean().reset_index()
+    groups = list(dict.fromkeys(zip(per_clip.generator, per_clip.chain)))
+    chains = list(dict.fromkeys(per_clip.chain))
     lines = [
         "# RealEstate10K suite: generators against real frames",
         "",
         f"{per_clip['clip'].nunique()} clips, frames 1..N-1 of each; mean ± std over clips of per-clip means. "
-        "`vis_*`: pixels the first frame can see (same mask for every generator).",
+        "`vis_*`: pixels the first frame can see (same mask for every generator). Seconds: generation only.",
         "",
-        "| generator | ref PSNR | ref SSIM | vis PSNR | vis SSIM | s / video |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| generator | chain | ref PSNR | ref SSIM | vis PSNR | vis SSIM | s / video |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for g in gens:
-        r = per_clip[per_clip.generator == g]
-        lines.append(f"| {g} | {r.ref_psnr.mean():.2f} ± {r.ref_psnr.std():.2f} | {r.ref_ssim.mean():.3f} ± "
+    for g, c in groups:
+        r = per_clip[(per_clip.generator == g) & (per_clip.chain == c)]
+        lines.append(f"| {g} | {c} | {r.ref_psnr.mean():.2f} ± {r.ref_psnr.std():.2f} | {r.ref_ssim.mean():.3f} ± "
                      f"{r.ref_ssim.std():.3f} | {r.vis_psnr.mean():.2f} | {r.vis_ssim.mean():.3f} | "
                      f"{r.seconds.mean():.2f} |")
+    gens = set(per_clip.generator)
     if reference in gens:
-        lines += ["", f"Paired differences, {reference} − baseline (mean over clips, 95% bootstrap interval):", "",
-                  "| baseline | Δ ref PSNR (dB) | Δ ref SSIM | Δ vis PSNR | Δ vis SSIM |", "|---|---|---|---|---|"]
-        ref = per_clip[per_clip.generator == reference].set_index("clip")
+        lines += ["", f"Paired differences, {reference} − baseline, same clip and chain (mean over clips, 95% "
+                  "bootstrap interval):", "",
+                  "| baseline | chain | Δ ref PSNR (dB) | Δ ref SSIM | Δ vis PSNR | Δ vis SSIM |",
+                  "|---|---|---|---|---|---|"]
         for b in baselines:
             if b not in gens:
                 continue
-            base = per_clip[per_clip.generator == b].set_index("clip").loc[ref.index]
-            cells = []
-            for m in METRICS:
-                mean, lo, hi = bootstrap_mean_ci((ref[m] - base[m]).to_numpy(), seed=seed)
-                digits = 2 if "psnr" in m else 3
-                cells.append(f"{mean:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]")
-            lines.append(f"| {b} | " + " | ".join(cells) + " |")
+            for c in chains:
+                ref = per_clip[(per_clip.generator == reference) & (per_clip.chain == c)].set_index("clip")
+                base = per_clip[(per_clip.generator == b) & (per_clip.chain == c)].set_index("clip").loc[ref.index]
+                cells = []
+                for m in METRICS:
+                    mean, lo, hi = bootstrap_mean_ci((ref[m] - base[m]).to_numpy(), seed=seed)
+                    digits = 2 if "psnr" in m else 3
+                    cells.append(f"{mean:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]")
+                lines.append(f"| {b} | {c} | " + " | ".join(cells) + " |")
     return per_clip, "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ rule train_fastdvdnet:
         "results/logs/train_fastdvdnet.log",
     conda:
         "../../envs/gpu.yaml"
-    threads: workflow.cores
+    threads: 16  # capped at --cores locally; a cluster job asks for 16
     resources:
         gpu=1,
         mem_mb=config["resources"]["train"]["mem_mb"],

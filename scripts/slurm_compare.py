@@ -1,0 +1,129 @@
+"""Run the small test config locally and through a real single-node SLURM; compare.
+
+    python scripts/slurm_compare.py [--config config/test.yaml] [--keep DIR]
+
+Starts munged/slurmctld/slurmd with scripts/slurm_local.sh under a temporary
+directory, runs the workflow with `--executor slurm` (the repo's SLURM profile
+plus the settings a cluster without slurmdbd needs: `--slurm-status-command
+squeue`, short status-check intervals), runs it again locally with the default
+profile, checks that both produce the same per-video metrics and the same
+decoded frames, stops every daemon it started, and prints the timings as JSON.
+Exit status 3: SLURM is not installed here (or not root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+SLURM_LOCAL = REPO / "scripts" / "slurm_local.sh"
+
+
+class SlurmUnavailable(RuntimeError):
+    pass
+
+
+def snakemake(workdir: Path, config: Path, *args, env=None) -> tuple[float, subprocess.CompletedProcess]:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(config), *args]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
+    return time.monotonic() - start, proc
+
+
+def start_cluster(state: Path) -> dict:
+    proc = subprocess.run(["bash", str(SLURM_LOCAL), "start", str(state)], capture_output=True, text=True)
+    if proc.returncode == 3:
+        raise SlurmUnavailable(proc.stderr.strip())
+    if proc.returncode != 0:
+        raise RuntimeError(f"slurm_local.sh start failed: {proc.stderr.strip()}")
+    env = dict(os.environ)
+    env["SLURM_CONF"] = str(state / "slurm.conf")
+    return env
+
+
+def stop_cluster(state: Path) -> None:
+    subprocess.run(["bash", str(SLURM_LOCAL), "stop", str(state)], check=False)
+
+
+def compare_runs(a: Path, b: Path) -> list[str]:
+    """Differences between two finished runs: per-video metrics and every video's decoded frames."""
+    import numpy as np
+    import pandas as pd
+
+    from roomtour.video import read_video
+
+    problems = []
+    keys = ["image", "motion", "chain"]
+    pa = pd.read_csv(a / "results" / "per_video.csv").sort_values(keys).reset_index(drop=True)
+    pb = pd.read_csv(b / "results" / "per_video.csv").sort_values(keys).reset_index(drop=True)
+    try:
+        pd.testing.assert_frame_equal(pa, pb)
+    except AssertionError as exc:
+        problems.append(f"per_video.csv differs: {str(exc).splitlines()[0]}")
+    videos_a = sorted(p.relative_to(a) for p in (a / "results" / "videos").rglob("*.mkv"))
+    videos_b = sorted(p.relative_to(b) for p in (b / "results" / "videos").rglob("*.mkv"))
+    if videos_a != videos_b:
+        problems.append("different sets of videos")
+    for rel in videos_a:
+        if rel in videos_b and not np.array_equal(read_video(a / rel), read_video(b / rel)):
+            problems.append(f"{rel}: frames differ")
+    return problems
+
+
+def run(config: Path, base: Path) -> dict:
+    state, local_dir, slurm_dir = base / "slurm-state", base / "local", base / "slurm-run"
+    env = start_cluster(state)
+    try:
+        slurm_s, proc = snakemake(
+            slurm_dir, config, "--workflow-profile", str(REPO / "config" / "profiles" / "slurm"),
+            "--slurm-status-command", "squeue", "--slurm-no-account", "--slurm-init-seconds-before-status-checks",
+            "1", "--seconds-between-status-checks", "2", "--latency-wait", "5", "--jobs", "4", env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"SLURM run failed:\n{proc.stderr[-4000:]}")
+    finally:
+        stop_cluster(state)
+    local_s, proc = snakemake(local_dir, config, "--workflow-profile", str(REPO / "config" / "profiles" / "default"),
+                              "--cores", "2")
+    if proc.returncode != 0:
+        raise RuntimeError(f"local run failed:\n{proc.stderr[-4000:]}")
+    n_jobs = sum(1 for _ in (local_dir / "results" / "logs").rglob("*.log"))
+    return {
+        "config": str(config),
+        "jobs": n_jobs,
+        "local_s": round(local_s, 1),
+        "slurm_s": round(slurm_s, 1),
+        "slurm_overhead_per_job_s": round((slurm_s - local_s) / n_jobs, 2),
+        "differences": compare_runs(local_dir, slurm_dir),
+        "daemons_left": subprocess.run(["pgrep", "-f", str(state)], capture_output=True, text=True).stdout.split(),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default=str(REPO / "config" / "test.yaml"))
+    ap.add_argument("--keep", default="", help="work in this directory and keep it")
+    a = ap.parse_args()
+    try:
+        if a.keep:
+            result = run(Path(a.config).resolve(), Path(a.keep).resolve())
+        else:
+            with tempfile.TemporaryDirectory(prefix="roomtour-slurm-") as tmp:
+                result = run(Path(a.config).resolve(), Path(tmp))
+    except SlurmUnavailable as exc:
+        print(f"slurm_compare: skipped: {exc}", file=sys.stderr)
+        return 3
+    print(json.dumps(result, indent=2))
+    return 1 if result["differences"] or result["daemons_left"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
