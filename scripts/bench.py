@@ -213,6 +213,9 @@ def main():
         if path.exists():
             text = path.read_text().replace(f"# {title}", f"## {title}", 1)
             lines += ["", text.strip(), "", f"Made by {make}; copied here from results/restoration/{name}."]
+    share = REPO / "results" / "depth_share.md"
+    if share.exists():
+        lines += ["", share.read_text().strip(), "", "Copied here from results/depth_share.md."]
     suite = REPO / "results" / "re10k" / "summary.md"
     if suite.exists():
         text = suite.read_text().replace("# RealEstate10K suite", "## RealEstate10K suite", 1)

@@ -27,6 +27,14 @@ Registry names (config ``generate.method``):
 ``static``
     The photo repeated for every frame: the floor any camera-following
     generator must clear in fidelity (and the ceiling of the temporal proxy).
+``cami2v``
+    Runs CamI2V (or any camera-controlled image-to-video tool) in its own
+    environment through ``options.command``, a template with ``{photo}``,
+    ``{path}`` (the camera path, RealEstate10K format), ``{out}``,
+    ``{width}``, ``{height}``, ``{frames}``, ``{fps}``, ``{seed}``,
+    ``{workdir}``; ``options.requires`` lists files (checkpoints) that must
+    exist.  See :mod:`roomtour.external`.  The result is resized to the
+    configured size; its frame count is kept.
 ``import``
     Takes a video made elsewhere (e.g. by CamI2V on a GPU cluster) so the
     post-processing study runs on any image-to-video model's output.  Frames
@@ -211,6 +219,32 @@ class StaticGenerator:
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, **_) -> np.ndarray:
         return np.repeat(fit_to_size(photo, width, height)[None], len(camera), axis=0)
+
+
+@GENERATORS.register("cami2v")
+class CamI2VAdapter:
+    """CamI2V through the authors' code, run by a command template (GPU job)."""
+
+    uses_gpu = True
+    PLACEHOLDERS = ("photo", "path", "out", "width", "height", "frames", "fps", "seed", "workdir")
+
+    def __init__(self, command: str = "", requires: list | None = None, seed: int = 0, fps: float = 8.0,
+                 timeout: float = 0):
+        from .external import ExternalCommand
+
+        self.command = ExternalCommand("generate cami2v", command, self.PLACEHOLDERS, requires or [], timeout)
+        self.seed, self.fps = seed, fps
+
+    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, **_) -> np.ndarray:
+        from .external import run_generator_tool
+
+        photo = fit_to_size(photo, width, height)
+        frames = run_generator_tool(self.command, photo, camera.relative_to_first(), width, height, self.fps,
+                                    self.seed)
+        if len(frames) != len(camera):
+            print(f"cami2v: {len(frames)} frames for a {len(camera)}-pose path; keeping the tool's frames",
+                  file=sys.stderr)
+        return np.stack([fit_to_size(f, width, height) for f in frames])
 
 
 @GENERATORS.register("import")

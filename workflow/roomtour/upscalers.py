@@ -16,6 +16,13 @@ Registry names (config ``upscale.method``):
     which runs them on the luma channel (YCrCb) and upsamples chroma
     bicubically.  Weights ``opencv_dnn_superres/{FSRCNN,ESPCN}_x{N}.pb``.
 
+``upscale-a-video``
+    Runs Upscale-A-Video (or any video SR tool) in its own environment
+    through ``options.command``, a template with ``{input}`` (the video,
+    lossless FFV1), ``{out}``, ``{scale}``, ``{width}``, ``{height}``,
+    ``{fps}``, ``{workdir}``; ``options.requires`` lists its checkpoints.
+    See :mod:`roomtour.external`.
+
 Any scale: a learned model runs at its native scale (the smallest native
 scale >= the requested one, else its largest), then the result is resized
 exactly to the target size (area averaging when shrinking, Lanczos when
@@ -216,3 +223,28 @@ class RealESRGANCompactUpscaler(_Upscaler):
             y = tiled_forward(self.net, x, 4, self.tile, self.tile_pad)
             y = (y.float().clamp(0, 1) * 255.0).round().to(torch.uint8)
         return y[0].permute(1, 2, 0).cpu().numpy()
+
+
+@UPSCALERS.register("upscale-a-video")
+class UpscaleAVideoAdapter(_Upscaler):
+    """Upscale-A-Video through the authors' code, run by a command template (GPU job)."""
+
+    uses_gpu = True
+    PLACEHOLDERS = ("input", "out", "scale", "width", "height", "fps", "workdir")
+
+    def __init__(self, command: str = "", requires: list | None = None, timeout: float = 0,
+                 temporal_weight: float = 0.0):
+        super().__init__(temporal_weight)
+        from .external import ExternalCommand
+
+        self.command = ExternalCommand("upscale upscale-a-video", command, self.PLACEHOLDERS, requires or [], timeout)
+
+    def upscale(self, frames, scale):
+        from .external import run_video_tool
+
+        frames = np.asarray(frames)
+        w, h = scaled_size(frames.shape[2], frames.shape[1], scale)
+        out = run_video_tool(self.command, frames, scale)
+        if len(out) != len(frames):
+            raise RoomtourError("upscale upscale-a-video", f"the tool returned {len(out)} frames for {len(frames)}")
+        return stabilize(np.stack([resize_exact(f, w, h) for f in out]), self.temporal_weight)
