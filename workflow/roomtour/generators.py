@@ -27,6 +27,16 @@ Registry names (config ``generate.method``):
 ``static``
     The photo repeated for every frame: the floor any camera-following
     generator must clear in fidelity (and the ceiling of the temporal proxy).
+``svd``
+    Render-guided video diffusion (the idea of CamTrol / ViewCrafter, with no
+    training): the photo is rendered along the path by ``parallax``, the
+    renders are encoded by Stable Video Diffusion's VAE, noised to
+    ``strength`` (the last ``strength`` fraction of the sampler's noise
+    levels) and denoised from there by ``StableVideoDiffusionPipeline``
+    conditioned on the photo, so the camera path is kept and disocclusions
+    are repainted by the model.  Weights from a local diffusers directory
+    (``model_dir``, default ``weights_dir/stable-video-diffusion-img2vid``),
+    never downloaded; fp16 on the GPU.  Sizes must be multiples of 8.
 ``cami2v``
     Runs CamI2V (or any camera-controlled image-to-video tool) in its own
     environment through ``options.command``, a template with ``{photo}``,
@@ -45,6 +55,7 @@ Registry names (config ``generate.method``):
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -219,6 +230,93 @@ class StaticGenerator:
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, **_) -> np.ndarray:
         return np.repeat(fit_to_size(photo, width, height)[None], len(camera), axis=0)
+
+
+SVD_SOURCE = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid"
+
+
+@GENERATORS.register("svd")
+class SVDRenderGuidedGenerator:
+    """Stable Video Diffusion started from noised parallax renders (GPU job)."""
+
+    uses_gpu = True
+
+    def __init__(self, model_dir: str = "", weights_dir: str = "weights", strength: float = 0.5, steps: int = 25,
+                 seed: int = 0, depth: dict | None = None, motion_bucket_id: int = 127,
+                 noise_aug_strength: float = 0.02, min_guidance_scale: float = 1.0, max_guidance_scale: float = 3.0,
+                 decode_chunk_size: int = 8, fps: int = 7, device: str = "auto", fp16: bool = True, pipeline=None):
+        from .models.runtime import apply_thread_limit, select_device
+
+        if not 0.0 < strength <= 1.0:
+            raise RoomtourError("generate svd", f"strength must be in (0, 1], not {strength}")
+        self.device = select_device(device)
+        if pipeline is None:
+            import torch
+            from diffusers import StableVideoDiffusionPipeline
+
+            path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-video-diffusion-img2vid"
+            if not (path / "model_index.json").is_file():
+                raise RoomtourError(path, f"not a diffusers model directory; download {SVD_SOURCE} into it")
+            dtype = torch.float16 if fp16 and self.device.type == "cuda" else torch.float32
+            try:
+                pipeline = StableVideoDiffusionPipeline.from_pretrained(str(path), torch_dtype=dtype,
+                                                                        local_files_only=True)
+            except (OSError, ValueError) as exc:
+                raise RoomtourError(path, f"diffusers cannot load it ({exc.__class__.__name__})") from None
+        self.pipe = pipeline.to(self.device)
+        self.pipe.set_progress_bar_config(disable=True)
+        self.renderer = ParallaxGenerator(depth=depth)
+        self.strength, self.steps, self.seed = float(strength), int(steps), int(seed)
+        self.call_options = {"motion_bucket_id": motion_bucket_id, "noise_aug_strength": noise_aug_strength,
+                             "min_guidance_scale": min_guidance_scale, "max_guidance_scale": max_guidance_scale,
+                             "decode_chunk_size": decode_chunk_size, "fps": fps}
+        self.renders = None
+        apply_thread_limit()
+
+    def encode(self, frames: np.ndarray):
+        """uint8 frames (T, H, W, 3) -> scaled VAE latents (T, C, H/f, W/f) (distribution mode)."""
+        import torch
+
+        vae = self.pipe.vae
+        x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).to(self.device, vae.dtype)
+        x = x / 127.5 - 1.0
+        with torch.inference_mode():
+            lat = vae.encode(x).latent_dist.mode()
+        return lat * vae.config.scaling_factor
+
+    def noise_schedule(self) -> list[float]:
+        """The sampler's noise levels from the ``strength`` point down (the last one is 0 and dropped)."""
+        sched = self.pipe.scheduler
+        sched.set_timesteps(self.steps)
+        sigmas = [float(s) for s in sched.sigmas[:-1]]
+        start = len(sigmas) - max(1, int(round(self.strength * len(sigmas))))
+        return sigmas[start:]
+
+    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None, output_type="np",
+                 **_) -> np.ndarray:
+        import torch
+        from PIL import Image
+
+        if width % 8 or height % 8:
+            raise RoomtourError("generate svd", f"video size {width}x{height} must be a multiple of 8")
+        self.renders = self.renderer.generate(photo, camera, width, height, depth=depth)
+        latents = self.encode(self.renders)[None]  # (1, T, C, h, w)
+        sigmas = self.noise_schedule()
+        generator = torch.Generator(device="cpu").manual_seed(self.seed)
+        noise = torch.randn(latents.shape, generator=generator, dtype=torch.float32).to(latents.device, latents.dtype)
+        noisy = latents + noise * sigmas[0]
+        # the pipeline multiplies its start latents by init_noise_sigma for this schedule: undo it here
+        self.pipe.scheduler.set_timesteps(sigmas=sigmas)
+        start = noisy / self.pipe.scheduler.init_noise_sigma
+        image = Image.fromarray(fit_to_size(photo, width, height))
+        out = self.pipe(image=image, height=height, width=width, num_frames=len(camera), sigmas=sigmas,
+                        latents=start, generator=generator, output_type=output_type, **self.call_options).frames
+        if output_type == "latent":
+            return out
+        frames = np.asarray(out[0])
+        if frames.dtype != np.uint8:
+            frames = np.clip(np.round(frames * 255.0), 0, 255).astype(np.uint8)
+        return frames
 
 
 @GENERATORS.register("cami2v")

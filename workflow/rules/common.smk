@@ -110,9 +110,9 @@ def generate_inputs(wc):
 
 
 def depth_file(image):
-    """The parallax generator's depth input for an image, or None when it estimates
-    depth from the photo itself (layout, onnx)."""
-    if config["generate"]["method"] != "parallax":
+    """The depth input of the parallax (or render-guided svd) generator for an image,
+    or None when it estimates depth from the photo itself (layout, onnx)."""
+    if config["generate"]["method"] not in ("parallax", "svd"):
         return None
     spec = config["generate"].get("options", {}).get("depth", {})
     source = spec.get("source", "layout")
