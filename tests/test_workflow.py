@@ -233,3 +233,24 @@ def test_interrupted_run_resumes_to_identical_results_without_redoing_finished_j
     got = pd.read_csv(work / "results" / "per_video.csv").sort_values(["image", "motion", "chain"])
     want = pd.read_csv(finished_run / "results" / "per_video.csv").sort_values(["image", "motion", "chain"])
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+
+
+def test_gpu_methods_are_wired_with_gpu_tags_and_depth_inputs(tmp_path):
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["generate"] = {"method": "svd", "options": {"depth": {"source": "procedural"}, "strength": 0.5}}
+    cfg["upscale"] = {"method": "sd-x4", "scale": 4}
+    path = tmp_path / "gpu.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = snakemake(tmp_path / "run", "-n", configfile=path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    out = proc.stdout
+    counts = job_counts(out)
+    assert counts["render_depth"] == 1  # svd renders with parallax from the exact depth
+
+    def resources(rule):  # the resources line of the rule's first job in the dry run
+        block = out.split(f"rule {rule}:")[1].split("\n[")[0]
+        return next(line for line in block.splitlines() if "resources:" in line)
+
+    for rule in ("generate", "upscale", "denoise"):
+        assert "gpu=1" in resources(rule), (rule, resources(rule))
+    assert "gpu" not in resources("freeze")
