@@ -51,6 +51,19 @@ def _set_threads(threads: int | None) -> None:
         os.environ.setdefault("OMP_NUM_THREADS", str(n))
 
 
+def _read_yaml(path: str, what: str) -> dict:
+    """A YAML config file as a mapping, or one line naming the file."""
+    import yaml
+
+    try:
+        config = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise RoomtourError(path, f"cannot read the {what} ({exc.__class__.__name__})") from None
+    if not isinstance(config, dict):
+        raise RoomtourError(path, f"the {what} is not a YAML mapping")
+    return config
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -238,15 +251,10 @@ def cmd_contact_sheet(a):
 
 
 def cmd_restoration(a):
-    import yaml
-
     from .restoration import run_denoising, run_super_resolution, summarize_denoising, summarize_super_resolution
     from .video import atomic_path
 
-    try:
-        config = yaml.safe_load(Path(a.config).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise RoomtourError(a.config, f"cannot read the benchmark config ({exc.__class__.__name__})") from None
+    config = _read_yaml(a.config, "benchmark config")
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
@@ -279,14 +287,9 @@ def cmd_restoration(a):
 def cmd_train_denoiser(a):
     import shlex
 
-    import yaml
-
     from .training import train_fastdvdnet
 
-    try:
-        config = yaml.safe_load(Path(a.config).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise RoomtourError(a.config, f"cannot read the training config ({exc.__class__.__name__})") from None
+    config = _read_yaml(a.config, "training config")
     if a.iterations:
         config["optimizer"]["iterations"] = a.iterations
     if a.batch:
@@ -298,15 +301,10 @@ def cmd_train_denoiser(a):
 
 
 def cmd_suite(a):
-    import yaml
-
     from .suite import run_suite, summarize_suite
     from .video import atomic_path
 
-    try:
-        config = yaml.safe_load(Path(a.config).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise RoomtourError(a.config, f"cannot read the suite config ({exc.__class__.__name__})") from None
+    config = _read_yaml(a.config, "suite config")
     if a.data:
         config["data"] = a.data
     if a.clips:

@@ -251,18 +251,12 @@ class SVDRenderGuidedGenerator:
             raise RoomtourError("generate svd", f"strength must be in (0, 1], not {strength}")
         self.device = select_device(device)
         if pipeline is None:
-            import torch
             from diffusers import StableVideoDiffusionPipeline
 
+            from .models.runtime import load_diffusers_pipeline
+
             path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-video-diffusion-img2vid"
-            if not (path / "model_index.json").is_file():
-                raise RoomtourError(path, f"not a diffusers model directory; download {SVD_SOURCE} into it")
-            dtype = torch.float16 if fp16 and self.device.type == "cuda" else torch.float32
-            try:
-                pipeline = StableVideoDiffusionPipeline.from_pretrained(str(path), torch_dtype=dtype,
-                                                                        local_files_only=True)
-            except (OSError, ValueError) as exc:
-                raise RoomtourError(path, f"diffusers cannot load it ({exc.__class__.__name__})") from None
+            pipeline = load_diffusers_pipeline(StableVideoDiffusionPipeline, path, SVD_SOURCE, self.device, fp16)
         self.pipe = pipeline.to(self.device)
         self.pipe.set_progress_bar_config(disable=True)
         self.renderer = ParallaxGenerator(depth=depth)

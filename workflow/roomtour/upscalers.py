@@ -277,18 +277,12 @@ class SDx4Upscaler(_Upscaler):
 
         self.device = select_device(device)
         if pipeline is None:
-            import torch
             from diffusers import StableDiffusionUpscalePipeline
 
+            from .models.runtime import load_diffusers_pipeline
+
             path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-diffusion-x4-upscaler"
-            if not (path / "model_index.json").is_file():
-                raise RoomtourError(path, f"not a diffusers model directory; download {SD_X4_SOURCE} into it")
-            dtype = torch.float16 if fp16 and self.device.type == "cuda" else torch.float32
-            try:
-                pipeline = StableDiffusionUpscalePipeline.from_pretrained(str(path), torch_dtype=dtype,
-                                                                          local_files_only=True)
-            except (OSError, ValueError) as exc:
-                raise RoomtourError(path, f"diffusers cannot load it ({exc.__class__.__name__})") from None
+            pipeline = load_diffusers_pipeline(StableDiffusionUpscalePipeline, path, SD_X4_SOURCE, self.device, fp16)
         self.pipe = pipeline.to(self.device)
         self.pipe.set_progress_bar_config(disable=True)
         self.prompt, self.negative_prompt = prompt, negative_prompt

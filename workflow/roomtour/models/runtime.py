@@ -21,3 +21,26 @@ def apply_thread_limit() -> None:
     threads = int(os.environ.get("ROOMTOUR_THREADS", "0") or 0)
     if threads > 0:
         torch.set_num_threads(threads)
+
+
+def load_diffusers_pipeline(pipeline_class, path, source: str, device, fp16: bool = True):
+    """A diffusers pipeline from a local directory (never downloaded): fp16 on CUDA when asked.
+
+    Raises one line naming the directory when it is not a diffusers model
+    directory (no ``model_index.json``; ``source`` says where to get it) or
+    when diffusers cannot load it.
+    """
+    from pathlib import Path
+
+    import torch
+
+    from ..errors import RoomtourError
+
+    path = Path(path)
+    if not (path / "model_index.json").is_file():
+        raise RoomtourError(path, f"not a diffusers model directory; download {source} into it")
+    dtype = torch.float16 if fp16 and torch.device(device).type == "cuda" else torch.float32
+    try:
+        return pipeline_class.from_pretrained(str(path), torch_dtype=dtype, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise RoomtourError(path, f"diffusers cannot load it ({exc.__class__.__name__})") from None
