@@ -188,7 +188,15 @@ class FastDVDnetDenoiser:
         dtype = torch.float16 if self.half else torch.float32
         progress = Progress(f"fastdvdnet (sigma {sigma:.1f})", n)
 
+        converted: dict[int, torch.Tensor] = {}
+
         def frame(i):
+            # each frame enters up to three stage-one triplets: convert it once
+            if i not in converted:
+                converted[i] = to_tensor(i)
+            return converted[i]
+
+        def to_tensor(i):
             x = torch.from_numpy(np.ascontiguousarray(frames[i])).to(self.device).permute(2, 0, 1)[None]
             x = x.to(dtype) / 255.0
             # reflect padding up to the U-Net's stride; cropped off again below
@@ -208,6 +216,7 @@ class FastDVDnetDenoiser:
                 y = self._block(self.net.temp2, [stage1[k] for k in triplets], noise_map)
                 # the next output reuses the triplets centred on t and t + 1 only
                 stage1 = {k: stage1[k] for k in triplets[1:]}
+                converted = {i: converted[i] for i in window if i in converted}
                 y = (y[0, :, :h, :w].float().clamp(0, 1) * 255.0).round().to(torch.uint8)
                 out[t] = y.permute(1, 2, 0).cpu().numpy()
                 progress.update()
