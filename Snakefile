@@ -33,3 +33,7 @@ rule all:
     default_target: True
     input:
         final_targets(),
+
+
+onerror:
+    partial_summary()

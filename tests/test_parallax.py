@@ -7,7 +7,8 @@ from conftest import shared_path
 from roomtour.camera import CameraPath, intrinsics_matrix, preset_path, read_pose_file, write_pose_file
 from roomtour.depth import OnnxDepthModel, estimate_depth, layout_depth, read_depth
 from roomtour.errors import RoomtourError
-from roomtour.generators import GENERATORS, render_parallax
+from roomtour.generators import GENERATORS
+from roomtour.render import INPAINTED, VISIBLE, ParallaxRenderer
 from roomtour.metrics import masked_psnr, psnr
 
 W, H = 96, 64
@@ -68,9 +69,10 @@ def test_disocclusions_are_filled_and_marked_invisible(rng):
     depth[16:48, 30:60] = 1.5
     k = intrinsics_matrix([0.8, 0.8 * W / H, 0.5, 0.5], W, H)
     pose = np.hstack([np.eye(3), [[-0.3], [0], [0]]])
-    frame, visible = render_parallax(photo, depth, k, k, pose)
-    assert (~visible).sum() > 50  # the uncovered strip
-    assert frame.min(axis=2)[~visible].mean() > 5  # inpainted, not left black
+    frame, labels = ParallaxRenderer(photo, depth, k).render(k, pose)
+    hole = labels == INPAINTED
+    assert hole.sum() > 50  # the uncovered strip
+    assert frame.min(axis=2)[hole].mean() > 5  # inpainted, not left black
     # the near box keeps its own pixels: it moved left by fx * 0.3 / 1.5 = 15.36 px
     import cv2
 
@@ -215,8 +217,12 @@ def test_suite_end_to_end_on_two_clips(tmp_path):
             "parallax": {"method": "parallax", "options": {"depth": {"source": "layout"}}},
         },
     }
-    frames = run_suite(config, log=lambda m: None, figure_dir=tmp_path)
+    frames, study = run_suite(config, log=lambda m: None, figure_dir=tmp_path)
+    assert study is None
     assert set(frames.generator) == {"static", "homography", "parallax"}
+    # coverage is reported per frame: the static video is all photo, the moving ones are not
+    assert (frames[frames.generator == "static"].visible == 1).all()
+    assert frames[frames.generator == "parallax"].extrapolated.max() > 0
     assert sorted(frames.frame.unique()) == [1, 2, 3, 4, 5]  # frame 0 is the input
     assert (tmp_path / "0bf152ef84195293.png").is_file()
     per_clip, text = summarize_suite(frames)
@@ -239,7 +245,7 @@ def test_suite_chains_generate_small_and_compare_every_chain_at_the_reference_si
                    "denoise": {"method": "nlmeans", "options": {"h": 3, "window": 3}},
                    "upscale": {"method": "lanczos"}},
     }
-    frames = run_suite(config, log=lambda m: None)
+    frames, _ = run_suite(config, log=lambda m: None)
     assert set(frames.chain) == {"raw", "up", "dn-up"}
     per_clip, text = summarize_suite(frames, baselines=["static"])
     assert "| static | up |" in text

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import schema_choices, schema_default
 from .errors import RoomtourError
+
+# method names for --help and argument checking come from the schema, like the defaults (the
+# registries hold the classes; importing them here would load torch for every command)
+GENERATOR_NAMES = schema_choices("generate", "method")
+DENOISER_NAMES = schema_choices("denoise", "method")
+UPSCALER_NAMES = schema_choices("upscale", "method")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -28,6 +35,54 @@ def _size(text: str) -> tuple[int, int]:
     if w < 1 or h < 1:
         raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
     return w, h
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value:g}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value:g}")
+    return value
+
+
+def _scale(text: str) -> float:
+    value = _number(text)
+    if not 1 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 8, got {value:g}")
+    return value
+
+
+def _hfov(text: str) -> float:
+    value = _number(text)
+    if not 1 < value < 179:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 179 degrees, got {value:g}")
+    return value
 
 
 def _json(text: str) -> dict:
@@ -114,12 +169,15 @@ def cmd_render_reference(a):
 
 def cmd_generate(a):
     from .camera import read_pose_file
-    from .generators import GENERATORS
+    from .coverage import coverage_table, write_coverage
+    from .generators import GENERATORS, warn_if_frozen
     from .video import read_image, write_video
 
     gen = GENERATORS.create(a.method, a.options)
-    cam = read_pose_file(a.path)
+    cam = read_pose_file(a.path).validate(a.path)
     photo = read_image(a.photo) if a.photo else None
+    if photo is None and a.method != "import":
+        raise RoomtourError(f"generate {a.method}", "needs --photo")
     w, h = a.size
     extra = {"video": a.video}
     if a.depth:
@@ -127,8 +185,11 @@ def cmd_generate(a):
 
         scale = a.options.get("depth", {}).get("scale", 0.001)
         extra["depth"] = read_depth(a.depth, w, h, scale=scale)
-    frames = gen.generate(photo, cam, w, h, **extra)
+    frames = gen.generate(photo, cam, w, h, framing=a.framing, min_visible=a.min_visible, **extra)
+    warn_if_frozen(frames, cam, a.method)
     write_video(a.out, frames, fps=a.fps)
+    if a.coverage:
+        write_coverage(a.coverage, coverage_table(gen, len(frames)))
 
 
 def cmd_render_depth(a):
@@ -191,6 +252,10 @@ def cmd_metrics(a):
     frames = read_video(a.video)
     ref = read_video(a.reference) if a.reference else None
     df = video_metrics(frames, ref, compare_size=a.compare_size, kernel=a.kernel)
+    if a.coverage:
+        from .coverage import attach, read_coverage
+
+        df = attach(df, read_coverage(a.coverage), frozen=a.chain == "frozen")
     df.insert(0, "chain", a.chain)
     df.insert(0, "motion", a.motion)
     df.insert(0, "image", a.image)
@@ -201,7 +266,7 @@ def cmd_metrics(a):
 def cmd_summarize(a):
     import pandas as pd
 
-    from .stats import chain_summary, markdown_report, paired_differences, per_video
+    from .stats import chain_summary, coverage_report, markdown_report, paired_differences, per_video
     from .video import atomic_path
 
     rows = pd.concat([pd.read_csv(p) for p in a.metrics], ignore_index=True)
@@ -217,8 +282,9 @@ def cmd_summarize(a):
     notes = [
         f"{n_videos} videos (image × motion); mean ± std over videos; each video's value is its mean over frames.",
         "temporal PSNR/SSIM compare consecutive frames of one video (the original study's measure): a "
-        "temporal-stability proxy, not quality. The `frozen` row (first frame repeated) shows how high it goes "
-        "for a video that does not move.",
+        "temporal-stability proxy, not quality. A video's temporal PSNR is converted once from the mean squared "
+        "difference of its consecutive frames, so it is infinite only when every pair is identical; the `frozen` "
+        "row (first frame repeated) shows how high the proxy goes for a video that does not move.",
         "ref PSNR/SSIM compare each frame with the ground-truth frame at the reference resolution "
         f"(chains resized with `{a.kernel}`); frame 0, the input photo, is excluded.",
         "warp error: flow-based temporal consistency at the common comparison resolution; lower is steadier, "
@@ -226,9 +292,47 @@ def cmd_summarize(a):
         "Paired differences use the same (image, motion) pairs; the interval is a percentile bootstrap "
         f"({a.bootstrap_samples} resamples, seed {a.bootstrap_seed}).",
     ]
+    if "identical_pairs" in videos:
+        moving = videos[videos.chain != "frozen"]
+        if moving.identical_pairs.sum():
+            notes.append(f"{int(moving.identical_pairs.sum())} consecutive-frame pairs outside `frozen` are identical "
+                         "(a path that pauses, or a generator that ignores part of the motion).")
+    extra = coverage_report(videos, a.min_visible) + failure_report(a.missing, a.logs)
     if a.out_md:
         with atomic_path(a.out_md) as tmp:
-            tmp.write_text(markdown_report(summary, diffs, a.title, notes))
+            tmp.write_text(markdown_report(summary, diffs, a.title, notes, extra))
+
+
+def failure_report(missing: list[str], logs: str) -> list[str]:
+    """Markdown lines listing the videos whose metric tables were not made, and why (the
+    last error line of the first failed job log found for that video)."""
+    if not missing:
+        return []
+    lines = ["## Not finished", "", f"{len(missing)} metric tables were not made; the tables above leave them out.",
+             "", "| image | motion | chain | why |", "|---|---|---|---|"]
+    for path in missing:
+        parts = Path(path).with_suffix("").parts
+        image, motion, chain = parts[-3:] if len(parts) >= 3 else ("?", "?", Path(path).stem)
+        lines.append(f"| {image} | {motion} | {chain} | {_failure_reason(Path(logs), image, motion, chain) if logs else ''} |")
+    return lines + [""]
+
+
+def _failure_reason(logs: Path, image: str, motion: str, chain: str) -> str:
+    candidates = [logs / "prepare_input" / f"{image}.log", logs / "camera_path" / f"{motion}.log",
+                  logs / "render_depth" / f"{image}.log", logs / "render_reference" / image / f"{motion}.log",
+                  logs / "generate" / image / f"{motion}.log"]
+    candidates += sorted((logs / "denoise" / image / motion).glob("*.log"))
+    candidates += sorted((logs / "upscale" / image / motion).glob("*.log"))
+    candidates += [logs / "freeze" / image / f"{motion}.log", logs / "metrics" / image / motion / f"{chain}.log"]
+    for log in candidates:
+        try:
+            text = log.read_text(errors="replace")
+        except OSError:
+            continue
+        errors = [ln for ln in text.splitlines() if "error" in ln.lower()]
+        if errors:
+            return f"{log.relative_to(logs)}: {errors[-1].strip()[:200]}".replace("|", "/")
+    return "no job log with an error (the job did not run: an earlier step failed or the run was stopped)"
 
 
 def cmd_figures(a):
@@ -245,9 +349,16 @@ def cmd_contact_sheet(a):
 
     videos = {}
     for item in a.videos:
-        name, _, path = item.partition("=")
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise RoomtourError(item, "expected NAME=VIDEO")
         videos[name] = read_video(path)
-    contact_sheet(videos, a.out, frames=a.frames, title=a.title)
+    visible = None
+    if a.coverage:
+        from .coverage import read_coverage
+
+        visible = read_coverage(a.coverage)["visible"].to_numpy(float)
+    contact_sheet(videos, a.out, frames=a.frames, title=a.title, visible=visible, min_visible=a.min_visible)
 
 
 def cmd_restoration(a):
@@ -311,9 +422,13 @@ def cmd_suite(a):
         config["clips"] = a.clips.split(",")
     out = Path(a.out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    frames = run_suite(config, log=lambda m: print(m, file=sys.stderr, flush=True), figure_dir=out / "figures")
+    frames, study = run_suite(config, log=lambda m: print(m, file=sys.stderr, flush=True),
+                              figure_dir=out / "figures")
     per_clip, text = summarize_suite(frames, reference=config.get("reference", "parallax"),
-                                     baselines=config.get("baselines", ["static", "homography"]))
+                                     baselines=config.get("baselines", ["static", "homography"]), study=study)
+    if study is not None:
+        with atomic_path(out / "depth_scale_study.csv") as tmp:
+            study["psnr"].to_csv(tmp)
     for name, table in (("per_frame.csv", frames), ("per_clip.csv", per_clip)):
         with atomic_path(out / name) as tmp:
             table.to_csv(tmp, index=False)
@@ -349,9 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("camera-path", help="write a relative, resampled RealEstate10K pose file for a motion")
     s.add_argument("out")
     s.add_argument("--spec", type=_json, required=True, help='e.g. {"preset": "pan_left", "params": {"distance": 0.4}}')
-    s.add_argument("--frames", type=int, required=True)
-    s.add_argument("--hfov-deg", type=float, default=60.0)
-    s.add_argument("--aspect", type=float, default=1.5, help="width / height")
+    s.add_argument("--frames", type=_positive_int, required=True, help="number of poses, >= 1")
+    s.add_argument("--hfov-deg", type=_hfov, default=schema_default("video", "hfov_deg"))
+    s.add_argument("--aspect", type=_positive_float, default=1.5, help="width / height")
     s.set_defaults(func=cmd_camera_path)
 
     s = sub.add_parser("render-reference", help="exact frames of a procedural scene along a pose file")
@@ -369,33 +484,52 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--hfov-deg", type=float, default=60.0)
     s.set_defaults(func=cmd_render_depth)
 
-    s = sub.add_parser("generate", help="photo + camera path -> raw video")
-    s.add_argument("out")
-    s.add_argument("--method", default="homography")
-    s.add_argument("--options", type=_json, default={})
-    s.add_argument("--photo")
+    s = sub.add_parser("generate", help="photo + camera path -> raw video (and its coverage table)",
+                       epilog='example: roomtour generate raw.mkv --photo in.png --path pan.txt --size 256x144 '
+                              '--options \'{"depth": {"source": "layout"}}\' --framing fit')
+    s.add_argument("out", help="video to write (.mkv, lossless)")
+    s.add_argument("--method", default=schema_default("generate", "method"), choices=GENERATOR_NAMES,
+                   help="generator (default: %(default)s)")
+    s.add_argument("--options", type=_json, default={}, metavar="JSON",
+                   help='generator options as a JSON object, e.g. \'{"depth": {"source": "layout"}, "depth_scale": 1}\'')
+    s.add_argument("--photo", help="input photo (any size: centre-cropped to the video's aspect ratio)")
     s.add_argument("--video", default="", help="import: the video made elsewhere")
     s.add_argument("--depth", default="", help="parallax: depth map (.npy, or 16-bit PNG)")
-    s.add_argument("--path", required=True)
-    s.add_argument("--size", type=_size, required=True)
-    s.add_argument("--fps", type=float, default=8.0)
+    s.add_argument("--path", required=True, help="camera path, RealEstate10K format (see camera-path)")
+    s.add_argument("--size", type=_size, required=True, metavar="WxH", help="video size in pixels, e.g. 384x256")
+    s.add_argument("--fps", type=_positive_float, default=schema_default("video", "fps"))
+    s.add_argument("--framing", choices=["exact", "fit"], default=schema_default("generate", "framing"),
+                   help="exact: the path as given; fit: zoom/damp so each frame keeps --min-visible of the photo "
+                        "(default: %(default)s)")
+    s.add_argument("--min-visible", type=_fraction, default=schema_default("generate", "min_visible"),
+                   help="fit framing's share of each frame from the photo (default: %(default)s)")
+    s.add_argument("--coverage", default="", help="also write the per-frame coverage table (CSV) here")
     s.set_defaults(func=cmd_generate)
 
-    s = sub.add_parser("denoise", help="denoise a video")
+    s = sub.add_parser("denoise", help="denoise a video",
+                       epilog="example: roomtour denoise raw.mkv dn.mkv --method fastdvdnet --options '{\"sigma\": 10}'")
     s.add_argument("input")
     s.add_argument("out")
-    s.add_argument("--method", default="fastdvdnet")
-    s.add_argument("--options", type=_json, default={})
-    s.add_argument("--weights-dir", default="", help="directory of model weights (learned methods)")
+    s.add_argument("--method", default=schema_default("denoise", "method"), choices=DENOISER_NAMES,
+                   help="denoiser (default: %(default)s)")
+    s.add_argument("--options", type=_json, default={}, metavar="JSON",
+                   help='denoiser options as a JSON object, e.g. \'{"sigma": 10}\'')
+    s.add_argument("--weights-dir", default=schema_default("weights_dir"),
+                   help="directory of model weights (default: %(default)s, as in the workflow)")
     s.set_defaults(func=cmd_denoise)
 
-    s = sub.add_parser("upscale", help="upscale a video")
+    s = sub.add_parser("upscale", help="upscale a video",
+                       epilog="example: roomtour upscale dn.mkv dn-up.mkv --method fsrcnn --scale 2")
     s.add_argument("input")
     s.add_argument("out")
-    s.add_argument("--method", default="lanczos")
-    s.add_argument("--scale", type=float, default=2.0)
-    s.add_argument("--options", type=_json, default={})
-    s.add_argument("--weights-dir", default="", help="directory of model weights (learned methods)")
+    s.add_argument("--method", default=schema_default("upscale", "method"), choices=UPSCALER_NAMES,
+                   help="upscaler (default: %(default)s)")
+    s.add_argument("--scale", type=_scale, default=schema_default("upscale", "scale"),
+                   help="factor, 1 to 8 (default: %(default)s)")
+    s.add_argument("--options", type=_json, default={}, metavar="JSON",
+                   help='upscaler options as a JSON object, e.g. \'{"temporal_weight": 0.3}\'')
+    s.add_argument("--weights-dir", default=schema_default("weights_dir"),
+                   help="directory of model weights (default: %(default)s, as in the workflow)")
     s.set_defaults(func=cmd_upscale)
 
     s = sub.add_parser("freeze", help="the frozen baseline: first frame repeated")
@@ -410,9 +544,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("metrics", help="per-frame metrics of one video as CSV")
     s.add_argument("video")
     s.add_argument("out")
-    s.add_argument("--reference")
-    s.add_argument("--compare-size", type=_size)
-    s.add_argument("--kernel", default="bicubic")
+    s.add_argument("--reference", help="ground-truth video (same frame count)")
+    s.add_argument("--coverage", help="the raw video's coverage table (from generate --coverage)")
+    s.add_argument("--compare-size", type=_size, metavar="WxH", help="size for the warp error, e.g. 512x288")
+    s.add_argument("--kernel", default="bicubic", choices=["nearest", "bilinear", "bicubic", "area", "lanczos"])
     s.add_argument("--image", default="")
     s.add_argument("--motion", default="")
     s.add_argument("--chain", default="")
@@ -430,6 +565,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bootstrap-samples", type=int, default=2000)
     s.add_argument("--bootstrap-level", type=float, default=0.95)
     s.add_argument("--bootstrap-seed", type=int, default=0)
+    s.add_argument("--min-visible", type=_fraction, default=schema_default("generate", "min_visible"),
+                   help="flag videos with a frame below this visible share")
+    s.add_argument("--missing", action="append", default=[], metavar="CSV",
+                   help="a metric table that was expected but not made (listed as failed)")
+    s.add_argument("--logs", default="", help="job logs, searched for why a missing table failed")
     s.set_defaults(func=cmd_summarize)
 
     s = sub.add_parser("figures", help="bar chart of the summary")
@@ -441,7 +581,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("contact-sheet", help="frames of several chains side by side")
     s.add_argument("out")
     s.add_argument("videos", nargs="+", help="name=path.mkv")
-    s.add_argument("--frames", type=int, default=4)
+    s.add_argument("--coverage", help="coverage table: each frame's visible share is printed, flagged when low")
+    s.add_argument("--min-visible", type=_fraction, default=schema_default("generate", "min_visible"))
+    s.add_argument("--frames", type=_positive_int, default=4)
     s.add_argument("--title", default="")
     s.set_defaults(func=cmd_contact_sheet)
 

@@ -7,6 +7,7 @@ and turns a failure into one line naming the file and the offending key.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -19,6 +20,23 @@ from .errors import RoomtourError
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 DEFAULT_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+def schema_default(*keys, schema_path: str | Path = DEFAULT_SCHEMA):
+    """A setting's default as the schema states it (the one source of defaults the CLI shares
+    with the workflow), e.g. ``schema_default("generate", "method")``."""
+    node = load_schema(schema_path)
+    for key in keys:
+        node = node["properties"][key]
+    return node.get("default")
+
+
+def schema_choices(*keys, schema_path: str | Path = DEFAULT_SCHEMA) -> list:
+    """The values a setting may take (its schema ``enum``), e.g. ``schema_choices("denoise", "method")``."""
+    node = load_schema(schema_path)
+    for key in keys:
+        node = node["properties"][key]
+    return list(node["enum"])
 
 
 def _with_defaults(validator_class):
@@ -38,8 +56,14 @@ def _copy(v):
     return yaml.safe_load(yaml.safe_dump(v))
 
 
+@functools.lru_cache(maxsize=4)
+def _schema_text(path: str) -> str:
+    return Path(path).read_text()
+
+
 def load_schema(path: str | Path = DEFAULT_SCHEMA) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    """The schema as a fresh mapping (read from disk once per process)."""
+    return yaml.safe_load(_schema_text(str(path)))
 
 
 def validate_config(config: dict, schema_path: str | Path = DEFAULT_SCHEMA, where: str = "config") -> dict:

@@ -50,11 +50,14 @@ def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
     _save(fig, path, title, dpi=110)
 
 
-def contact_sheet(videos: dict, path, frames: int = 4, title: str = "") -> None:
+def contact_sheet(videos: dict, path, frames: int = 4, title: str = "", visible=None,
+                  min_visible: float = 0.97) -> None:
     """Rows = chains (name -> (T,H,W,3) frames), columns = evenly spaced frames.
 
     Each chain is shown at its own resolution scaled to a common display width,
-    so upscaled chains show their extra detail.
+    so upscaled chains show their extra detail.  With ``visible`` (each
+    frame's share of pixels from the photo) every column says it, in red with
+    a warning sign when it is below ``min_visible``.
     """
     names = list(videos)
     n = min(len(v) for v in videos.values())
@@ -69,7 +72,12 @@ def contact_sheet(videos: dict, path, frames: int = 4, title: str = "") -> None:
             if c == 0:
                 ax.set_ylabel(name, fontsize=8)
             if r == 0:
-                ax.set_title(f"frame {t}", fontsize=8)
+                label, colour = f"frame {t}", "black"
+                if visible is not None and t < len(visible) and not np.isnan(visible[t]):
+                    low = visible[t] < min_visible
+                    label += f"\n{'⚠ ' if low else ''}{100 * visible[t]:.0f}% from the photo"
+                    colour = "#c00000" if low else "black"
+                ax.set_title(label, fontsize=8, color=colour)
     _save(fig, path, title, dpi=120)
 
 

@@ -66,169 +66,180 @@ from .registry import Registry
 from .video import fit_to_size, read_video
 
 GENERATORS = Registry("generator")
+INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 
 
-@GENERATORS.register("homography")
-class HomographyGenerator:
-    """Rotation-only re-projection of the photo along the path (no learned weights)."""
+def _interpolation(name: str, where: str) -> int:
+    if name not in INTERPOLATIONS:
+        raise RoomtourError(where, f"interpolation must be one of {', '.join(INTERPOLATIONS)}, not {name!r}")
+    return INTERPOLATIONS[name]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class _Rendered:
+    """Shared by the generators that render the photo themselves (static, homography,
+    parallax): after :meth:`generate`, ``labels`` holds each frame's coverage labels
+    (:mod:`roomtour.render`), ``coverage`` their fractions and ``framing`` what
+    :mod:`roomtour.framing` applied."""
 
     uses_gpu = False
+    labels = None
+    framing = None
 
-    def __init__(self, interpolation: str = "lanczos", plane_depth: float | None = None):
-        if plane_depth is not None and plane_depth <= 0:
-            raise ValueError("plane_depth must be positive")
-        self.plane_depth = plane_depth
-        self.interp = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}[
-            interpolation
-        ]
+    @property
+    def coverage(self) -> list[dict] | None:
+        from .render import coverage_fractions
 
-    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, **_) -> np.ndarray:
-        photo = fit_to_size(photo, width, height)
-        ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
-        pix = np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)])
-        k0 = intrinsics_matrix(camera.intrinsics[0], width, height)
+        return None if self.labels is None else [coverage_fractions(lab) for lab in self.labels]
+
+    @property
+    def visibility(self):
+        from .render import VISIBLE
+
+        return None if self.labels is None else self.labels == VISIBLE
+
+    def _render(self, photo, depth, camera: CameraPath, width: int, height: int, framing: str, renderer_options,
+                min_visible: float = 0.97):
+        """Render ``camera`` (any frame 0) over ``photo`` with ``depth`` at the video size."""
+        from .framing import Framing, apply_framing, check_framing
+        from .render import ParallaxRenderer
+
+        check_framing(framing, "generate framing")
         rel = camera.relative_to_first()
-        frames = []
-        for pose, intr in zip(rel.w2c, camera.intrinsics):
-            k = intrinsics_matrix(intr, width, height)
-            rot, t = pose[:, :3], pose[:, 3]
-            # frame-0 point X maps to frame t as R X + t.  Rotation only: a ray d_t
-            # of frame t comes from d_0 = R^T d_t.  With a plane n.X = d (n = z):
-            # X_t = (R + t n^T / d) X_0, so d_0 = (R + t n^T / d)^-1 d_t.
-            m = rot if self.plane_depth is None else rot + np.outer(t, [0.0, 0.0, 1.0 / self.plane_depth])
-            rays0 = np.linalg.inv(m) @ np.linalg.inv(k) @ pix
-            front = (rays0[2] > 1e-6).reshape(height, width)
-            src = k0 @ rays0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                u = (src[0] / src[2]).reshape(height, width)
-                v = (src[1] / src[2]).reshape(height, width)
-            # rays in front of the first camera take the nearest photo pixel; rays behind it stay black
-            mx = np.where(front, np.clip(u, 0, width - 1), -1e4).astype(np.float32)
-            my = np.where(front, np.clip(v, 0, height - 1), -1e4).astype(np.float32)
-            frames.append(cv2.remap(photo, mx, my, self.interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
+        k0 = intrinsics_matrix(rel.intrinsics[0], width, height)
+        renderer = ParallaxRenderer(photo, depth, k0, **renderer_options)
+        if framing == "fit":
+            if not 0 < min_visible <= 1:
+                raise RoomtourError("generate framing", f"min_visible must be in (0, 1], not {min_visible}")
+            self.framing = fit_path(renderer, depth, rel, width, height, min_visible, self.max_zoom, renderer_options)
+            _log(self.framing.describe())
+        else:
+            self.framing = Framing("exact")
+        cam = apply_framing(rel, self.framing)
+        frames, labels = [], []
+        for pose, intr in zip(cam.w2c, cam.intrinsics):
+            f, lab = renderer.render(intrinsics_matrix(intr, width, height), pose)
+            frames.append(f)
+            labels.append(lab)
+        self.labels = np.stack(labels)
         return np.stack(frames)
 
 
-def _project(k: np.ndarray, points: np.ndarray):
-    """Pixel coordinates and z of camera-space points ``(3, N)``."""
-    z = points[2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        uvw = k @ points
-        return uvw[0] / z, uvw[1] / z, z
+def fit_path(renderer, depth, camera: CameraPath, width: int, height: int, min_visible: float = 0.97,
+             max_zoom: float = 1.5, renderer_options: dict | None = None, search_width: int = 160):
+    """:func:`roomtour.framing.fit_framing` for one photo: the search renders coverage labels
+    on a copy of the geometry at most ``search_width`` wide (every third frame and the last),
+    then the result is checked at full size on the same frames and tightened if needed."""
+    from .framing import DAMPINGS, Framing, apply_framing, fit_framing
+    from .render import VISIBLE, ParallaxRenderer
+
+    scale = min(1.0, search_width / width)
+    sw, sh = max(8, int(round(width * scale))), max(8, int(round(height * scale)))
+    small_depth = cv2.resize(np.asarray(depth, np.float32), (sw, sh), interpolation=cv2.INTER_NEAREST)
+    options = dict(renderer_options or {})
+    options["fill"] = "telea"  # labels only: no background layer needed
+    small = ParallaxRenderer(np.zeros((sh, sw, 3), np.uint8), small_depth,
+                             intrinsics_matrix(camera.intrinsics[0], sw, sh), **options)
+    picks = sorted(set(range(0, len(camera), 3)) | {len(camera) - 1})
+
+    def worst(r, zoom, damping, w, h, margin=0.0):
+        cam = apply_framing(camera, Framing("fit", zoom, damping))
+        return min(float(np.mean(r.source_map(intrinsics_matrix(cam.intrinsics[i], w, h), cam.w2c[i], (w, h),
+                                              labels_only=True)[2] == VISIBLE)) for i in picks) - margin
+
+    found = fit_framing(lambda z, d: worst(small, z, d, sw, sh, 0.005), min_visible, max_zoom)
+    found.searched_min_visible += 0.005
+    # the search ran small: confirm at full size, tightening zoom, then damping
+    steps = [d for d in DAMPINGS if d < found.damping]
+    while found.damping > 0:
+        full = worst(renderer, found.zoom, found.damping, width, height)
+        if full >= min_visible:
+            found.searched_min_visible = full
+            break
+        if found.zoom * 1.04 <= max_zoom:
+            found.zoom *= 1.04
+        else:
+            found.damping = steps.pop(0) if steps else 0.0
+    return found
 
 
-def forward_depth(depth: np.ndarray, k0: np.ndarray, k: np.ndarray, pose: np.ndarray) -> np.ndarray:
-    """Depth seen by the camera ``pose`` (frame-0 -> frame-t, 3x4): the photo's pixels
-    splatted to their 2x2 nearest target pixels with a z-buffer; holes are ``inf``."""
-    h, w = depth.shape
-    v, u = np.mgrid[0:h, 0:w].astype(np.float64)
-    rays = np.linalg.inv(k0) @ np.stack([u.ravel(), v.ravel(), np.ones(u.size)])
-    pts = pose[:, :3] @ (rays * depth.ravel()) + pose[:, 3:4]
-    ut, vt, zt = _project(k, pts)
-    ok = np.isfinite(ut) & np.isfinite(vt) & (zt > 1e-6)
-    ut, vt, zt = ut[ok], vt[ok], zt[ok]
-    zbuf = np.full(h * w, np.inf)
-    for dx in (0, 1):
-        for dy in (0, 1):
-            x, y = np.floor(ut).astype(np.int64) + dx, np.floor(vt).astype(np.int64) + dy
-            inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-            np.minimum.at(zbuf, y[inside] * w + x[inside], zt[inside])
-    return zbuf.reshape(h, w)
+@GENERATORS.register("homography")
+class HomographyGenerator(_Rendered):
+    """Re-projection of the photo as one flat surface (no learned weights): rotation only,
+    or with ``plane_depth`` the homography of a fronto-parallel plane at that depth."""
 
+    def __init__(self, interpolation: str = "lanczos", plane_depth: float | None = None, max_zoom: float = 1.5):
+        if plane_depth is not None and plane_depth <= 0:
+            raise RoomtourError("generate homography", "plane_depth must be positive")
+        self.plane_depth = plane_depth
+        self.interp = _interpolation(interpolation, "generate homography")
+        if max_zoom < 1:
+            raise RoomtourError("generate homography", "max_zoom must be >= 1")
+        self.max_zoom = max_zoom
 
-def close_depth_cracks(zbuf: np.ndarray, passes: int = 2) -> np.ndarray:
-    """Fill holes of a z-buffer with the farthest valid 3x3 neighbour (cracks and the
-    rims of disocclusions belong to the background), then the rest with the nearest value."""
-    from .depth import fill_holes
-
-    z = zbuf.astype(np.float32).copy()
-    for _ in range(passes):
-        hole = ~np.isfinite(z)
-        if not hole.any():
-            return z
-        grown = cv2.dilate(np.where(hole, 0, z).astype(np.float32), np.ones((3, 3), np.uint8))
-        z = np.where(hole & (grown > 0), grown, z)
-    valid = np.isfinite(z)
-    return fill_holes(z, valid) if valid.any() else np.ones_like(z)
-
-
-def render_parallax(photo, depth, k0, k, pose, tolerance_px: float = 1.5, inpaint_radius: int = 3,
-                    interpolation=cv2.INTER_LINEAR):
-    """One frame of the parallax generator: ``(frame, visible)`` (see the module docstring)."""
-    h, w = depth.shape
-    target_depth = close_depth_cracks(forward_depth(depth, k0, k, pose))
-    v, u = np.mgrid[0:h, 0:w].astype(np.float64)
-    pix = np.stack([u.ravel(), v.ravel(), np.ones(u.size)])
-    pts_t = (np.linalg.inv(k) @ pix) * target_depth.ravel()
-    rot, t = pose[:, :3], pose[:, 3:4]
-    u0, v0, z0 = _project(k0, rot.T @ (pts_t - t))
-    front = np.isfinite(u0) & np.isfinite(v0) & (z0 > 1e-6)
-    in_view = front & (u0 >= -0.5) & (u0 <= w - 0.5) & (v0 >= -0.5) & (v0 <= h - 0.5)
-    mx = np.where(front, np.clip(u0, 0, w - 1), 0).astype(np.float32).reshape(h, w)
-    my = np.where(front, np.clip(v0, 0, h - 1), 0).astype(np.float32).reshape(h, w)
-    frame = cv2.remap(photo, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
-    # visibility: the photo's surface at the sampled point must project back onto this pixel
-    d_src = cv2.remap(depth.astype(np.float32), mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
-    back = pose[:, :3] @ ((np.linalg.inv(k0) @ np.stack([mx.ravel(), my.ravel(), np.ones(mx.size)]))
-                         * d_src.ravel()) + t
-    ub, vb, zb = _project(k, back)
-    err = np.hypot(ub - pix[0], vb - pix[1])
-    visible = (in_view & (zb > 1e-6) & (err <= tolerance_px)).reshape(h, w)
-    hole = (in_view.reshape(h, w) & ~visible).astype(np.uint8)
-    if hole.any() and inpaint_radius > 0:
-        frame = cv2.inpaint(frame, hole, inpaint_radius, cv2.INPAINT_TELEA)
-    return frame, visible
+    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, framing: str = "exact",
+                 min_visible: float = 0.97, **_) -> np.ndarray:
+        photo = fit_to_size(photo, width, height)
+        rel = camera.relative_to_first()
+        if self.plane_depth is None:
+            # rotation only: any constant depth gives the rotation's homography once translation is dropped
+            w2c = rel.w2c.copy()
+            w2c[:, :, 3] = 0.0
+            rel = CameraPath(rel.intrinsics, w2c, rel.timestamps)
+        depth = np.full((height, width), self.plane_depth or 1.0, np.float32)
+        return self._render(photo, depth, rel, width, height, framing, {"interpolation": self.interp, "fill": "telea"},
+                            min_visible)
 
 
 @GENERATORS.register("parallax")
-class ParallaxGenerator:
+class ParallaxGenerator(_Rendered):
     """Depth-based re-projection of the photo along the path (CPU, no learned weights)."""
 
-    uses_gpu = False
-
     def __init__(self, depth: dict | None = None, depth_scale: float = 1.0, tolerance_px: float = 1.5,
-                 inpaint_radius: int = 3, interpolation: str = "linear"):
+                 inpaint_radius: int = 3, interpolation: str = "linear", fill: str = "background",
+                 max_stretch: float = 3.0, texture: float = 0.5, max_zoom: float = 1.5):
         from .depth import SOURCES
+        from .render import FILLS
 
         self.depth_spec = dict(depth or {"source": "layout"})
         if self.depth_spec.get("source", "layout") not in SOURCES:
             raise RoomtourError("generate parallax", f"depth.source must be one of {', '.join(SOURCES)}")
         if depth_scale <= 0:
             raise RoomtourError("generate parallax", "depth_scale must be positive")
-        self.depth_scale, self.tolerance_px, self.inpaint_radius = depth_scale, tolerance_px, inpaint_radius
-        self.interp = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}[
-            interpolation
-        ]
-        self.visibility = None
+        if fill not in FILLS:
+            raise RoomtourError("generate parallax", f"fill must be one of {', '.join(FILLS)}, not {fill!r}")
+        if max_zoom < 1:
+            raise RoomtourError("generate parallax", "max_zoom must be >= 1")
+        self.depth_scale, self.max_zoom = depth_scale, max_zoom
+        self.renderer_options = {"tolerance_px": tolerance_px, "inpaint_radius": inpaint_radius,
+                                 "interpolation": _interpolation(interpolation, "generate parallax"), "fill": fill,
+                                 "max_stretch": max_stretch, "texture": texture}
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None,
-                 **_) -> np.ndarray:
+                 framing: str = "exact", min_visible: float = 0.97, **_) -> np.ndarray:
         from .depth import estimate_depth
 
         photo = fit_to_size(photo, width, height)
         k0 = intrinsics_matrix(camera.intrinsics[0], width, height)
         if depth is None:
-            depth = estimate_depth(photo, self.depth_spec, k0, log=lambda m: print(m, file=sys.stderr))
+            depth = estimate_depth(photo, self.depth_spec, k0, log=_log)
         elif depth.shape != (height, width):
             depth = cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
         depth = np.asarray(depth, np.float64) * self.depth_scale
-        frames, masks = [], []
-        for pose, intr in zip(camera.relative_to_first().w2c, camera.intrinsics):
-            k = intrinsics_matrix(intr, width, height)
-            f, m = render_parallax(photo, depth, k0, k, pose, self.tolerance_px, self.inpaint_radius, self.interp)
-            frames.append(f)
-            masks.append(m)
-        self.visibility = np.stack(masks)
-        return np.stack(frames)
+        return self._render(photo, depth, camera, width, height, framing, self.renderer_options, min_visible)
 
 
 @GENERATORS.register("static")
-class StaticGenerator:
+class StaticGenerator(_Rendered):
     """The photo repeated: no camera motion at all."""
 
-    uses_gpu = False
-
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, **_) -> np.ndarray:
+        from .render import VISIBLE
+
+        self.labels = np.full((len(camera), height, width), VISIBLE, np.uint8)
         return np.repeat(fit_to_size(photo, width, height)[None], len(camera), axis=0)
 
 
@@ -286,14 +297,24 @@ class SVDRenderGuidedGenerator:
         start = len(sigmas) - max(1, int(round(self.strength * len(sigmas))))
         return sigmas[start:]
 
+    @property
+    def coverage(self):
+        """The renders' coverage: the model repaints what they lack (``inpainted``/``extrapolated``)."""
+        return self.renderer.coverage
+
+    @property
+    def framing(self):
+        return self.renderer.framing
+
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None, output_type="np",
-                 **_) -> np.ndarray:
+                 framing: str = "exact", min_visible: float = 0.97, **_) -> np.ndarray:
         import torch
         from PIL import Image
 
         if width % 8 or height % 8:
             raise RoomtourError("generate svd", f"video size {width}x{height} must be a multiple of 8")
-        self.renders = self.renderer.generate(photo, camera, width, height, depth=depth)
+        self.renders = self.renderer.generate(photo, camera, width, height, depth=depth, framing=framing,
+                                              min_visible=min_visible)
         latents = self.encode(self.renders)[None]  # (1, T, C, h, w)
         sigmas = self.noise_schedule()
         generator = torch.Generator(device="cpu").manual_seed(self.seed)
@@ -359,3 +380,15 @@ class ImportGenerator:
                 file=sys.stderr,
             )
         return np.stack([fit_to_size(f, width, height) for f in frames])
+
+
+def warn_if_frozen(frames: np.ndarray, camera: CameraPath, method: str) -> bool:
+    """Print a warning when the camera moves but the video does not (e.g. ``homography``
+    on a path that only translates).  Returns whether it warned."""
+    rel = camera.relative_to_first()
+    moves = np.abs(rel.w2c - rel.w2c[:1]).max() > 1e-6
+    frozen = len(frames) > 1 and int(np.abs(frames.astype(np.int16) - frames[:1]).max()) <= 1
+    if moves and frozen:
+        _log(f"warning: the camera path moves but every frame of the {method} video is the same "
+             "(homography ignores translation: use parallax, or homography with plane_depth)")
+    return bool(moves and frozen)

@@ -53,6 +53,8 @@ __all__ = [
     "ref_psnr",
     "ref_ssim",
     "warp_error",
+    "mse",
+    "psnr_from_mse",
     "video_metrics",
     "METRIC_COLUMNS",
 ]
@@ -78,12 +80,22 @@ def resize_frames(frames: np.ndarray, width: int, height: int, kernel: str = "bi
     return np.stack([cv2.resize(f, (width, height), interpolation=RESIZE_KERNELS[kernel]) for f in frames])
 
 
+def psnr_from_mse(mse: float, data_range: float = 255.0) -> float:
+    """PSNR in dB of a mean squared error; inf for 0, NaN for NaN."""
+    if np.isnan(mse):
+        return float("nan")
+    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range**2 / mse))
+
+
+def mse(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean squared difference of two same-shape arrays (all channels)."""
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    return float(np.mean(d * d))
+
+
 def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     """PSNR in dB between two same-shape arrays; inf when they are equal."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    mse = np.mean((a - b) ** 2)
-    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range**2 / mse))
+    return psnr_from_mse(mse(a, b), data_range)
 
 
 def _ssim_map(a: np.ndarray, b: np.ndarray, data_range: float, window: str) -> np.ndarray:
@@ -235,7 +247,9 @@ def video_metrics(
 ) -> pd.DataFrame:
     """All metrics of one video, one row per frame.
 
-    Row ``t`` holds the pair metrics of ``(t-1, t)`` (NaN on row 0) and the
+    Row ``t`` holds the pair metrics of ``(t-1, t)`` (NaN on row 0; ``temporal_mse``
+    is the pair's mean squared difference, from which a video's temporal PSNR
+    is converted once) and the
     fidelity metrics of frame ``t`` (NaN without a reference, and on row 0
     when ``skip_first_reference``: frame 0 is the input photo itself).
 
@@ -248,7 +262,9 @@ def video_metrics(
     n = len(frames)
     nan_pair = np.full(1, np.nan)
     rows = {"frame": np.arange(n)}
-    rows["temporal_psnr"] = np.concatenate([nan_pair, temporal_psnr(frames)])
+    pair_mse = np.array([mse(frames[t - 1], frames[t]) for t in range(1, n)])
+    rows["temporal_mse"] = np.concatenate([nan_pair, pair_mse])
+    rows["temporal_psnr"] = np.concatenate([nan_pair, [psnr_from_mse(v) for v in pair_mse]])
     rows["temporal_ssim"] = np.concatenate([nan_pair, temporal_ssim(frames)])
     if reference is not None:
         reference = np.asarray(reference)

@@ -5,7 +5,10 @@ the exact frame along *any* camera path is known, so generated videos can be
 scored against ground truth.
 
 A scene is a box room (floor with wooden planks, papered walls, a window and a
-picture, a rug) with a few axis-aligned furniture boxes.  World axes follow
+picture, a rug) with axis-aligned furniture standing on the floor (a sofa, a
+cabinet, tables on four legs, a chest, storage boxes, a floor lamp), so the
+exact depth has object edges in front of the walls for depth estimates and
+hole filling to be measured against.  World axes follow
 the camera convention of :mod:`roomtour.camera` (x right, y down, z forward),
 and frame 0 of every path is the scene's ``start`` camera, so relative paths
 apply directly.  Units are metres.  Each pixel is supersampled on an
@@ -48,14 +51,27 @@ class Scene:
     seed: int = 0
 
 
+def _legs(x0, x1, z0, z1, top, color, size=0.05, floor=1.2):
+    """Four legs of a table whose top spans ``x0..x1`` by ``z0..z1``, from ``top`` down to the floor."""
+    return tuple(
+        Box((x, top, z), (x + size, floor, z + size), color, "plain")
+        for x in (x0 + 0.03, x1 - 0.03 - size)
+        for z in (z0 + 0.03, z1 - 0.03 - size)
+    )
+
+
 SCENES = {
     "living": Scene(
         name="living",
         boxes=(
             Box((-2.9, 0.75, 4.3), (-0.7, 1.2, 5.3), (0.25, 0.35, 0.55), "fabric"),  # sofa
             Box((-2.9, 0.25, 5.1), (-0.7, 0.75, 5.4), (0.22, 0.31, 0.50), "fabric"),  # sofa back
-            Box((-0.2, 0.75, 2.6), (0.9, 0.83, 3.4), (0.45, 0.28, 0.14), "wood"),  # coffee table top
+            Box((-0.2, 0.75, 2.6), (0.9, 0.81, 3.4), (0.45, 0.28, 0.14), "wood"),  # coffee table top
+            *_legs(-0.2, 0.9, 2.6, 3.4, 0.81, (0.30, 0.18, 0.09)),  # and its four legs
             Box((2.1, -0.7, 4.4), (2.95, 1.2, 5.95), (0.85, 0.85, 0.82), "panels"),  # cabinet
+            Box((0.35, 0.6, 2.3), (0.95, 1.2, 2.8), (0.42, 0.52, 0.62), "plain"),  # storage box
+            Box((1.48, -0.25, 4.55), (1.53, 1.2, 4.6), (0.20, 0.20, 0.20), "plain"),  # floor lamp pole
+            Box((1.3, -0.55, 4.4), (1.72, -0.25, 4.75), (0.96, 0.92, 0.78), "plain"),  # and shade
         ),
         seed=1,
     ),
@@ -69,6 +85,10 @@ SCENES = {
             Box((-1.0, 0.0, 5.7), (1.2, 0.65, 5.95), (0.40, 0.25, 0.15), "wood"),  # headboard
             Box((1.6, 0.6, 5.3), (2.2, 1.2, 5.9), (0.40, 0.25, 0.15), "panels"),  # night stand
             Box((-2.95, -1.0, 2.2), (-2.3, 1.2, 3.7), (0.75, 0.72, 0.68), "panels"),  # wardrobe
+            Box((-0.7, 0.8, 3.2), (0.9, 1.2, 3.65), (0.50, 0.33, 0.20), "wood"),  # chest at the foot of the bed
+            Box((1.3, 0.55, 2.5), (1.9, 0.6, 3.0), (0.55, 0.40, 0.25), "wood"),  # side table top
+            *_legs(1.3, 1.9, 2.5, 3.0, 0.6, (0.35, 0.24, 0.14)),  # and its four legs
+            Box((-1.9, 0.75, 3.9), (-1.45, 1.2, 4.35), (0.30, 0.50, 0.30), "plain"),  # plant box
         ),
         light_dir=(-0.3, 0.8, -0.5),
         seed=2,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .metrics import METRIC_COLUMNS
+from .coverage import COLUMNS as COVERAGE_COLUMNS
+from .metrics import METRIC_COLUMNS, psnr_from_mse
 
 KEYS = ["image", "motion", "chain"]
 
@@ -29,9 +30,23 @@ def per_video(frame_rows: pd.DataFrame) -> pd.DataFrame:
     """Mean of each metric over the frames of each (image, motion, chain), NaN-aware.
 
     A video whose every value of a metric is NaN (e.g. no reference) keeps NaN.
+    ``temporal_psnr`` is converted once from the mean squared difference of
+    the video's consecutive frames (when the per-pair ``temporal_mse`` is
+    there), so one identical pair no longer makes the video's value
+    infinite; only a video whose every pair is identical (``frozen``) is
+    ``inf``.  ``identical_pairs`` counts such pairs.  Coverage columns are
+    averaged too, and ``min_visible`` is the worst frame's visible share.
     """
-    cols = [c for c in METRIC_COLUMNS if c in frame_rows]
-    return frame_rows.groupby(KEYS, sort=False)[cols].mean().reset_index()
+    cols = [c for c in METRIC_COLUMNS + COVERAGE_COLUMNS if c in frame_rows]
+    groups = frame_rows.groupby(KEYS, sort=False)
+    out = groups[cols].mean().reset_index()
+    if "temporal_mse" in frame_rows:
+        mse = groups["temporal_mse"].mean().to_numpy(float)
+        out["temporal_psnr"] = [psnr_from_mse(m) for m in mse]
+        out["identical_pairs"] = groups["temporal_mse"].apply(lambda v: int((v == 0).sum())).to_numpy()
+    if "visible" in frame_rows:
+        out["min_visible"] = groups["visible"].min().to_numpy(float)
+    return out
 
 
 def chain_summary(videos: pd.DataFrame, chain_order: list[str] | None = None) -> pd.DataFrame:
@@ -133,8 +148,35 @@ LABELS = {
 }
 
 
-def markdown_report(summary: pd.DataFrame, diffs: pd.DataFrame, title: str, notes: list[str]) -> str:
-    """The poster-style table (mean ± std over videos) and the paired-difference table, as Markdown."""
+def coverage_report(videos: pd.DataFrame, min_visible: float = 0.97) -> list[str]:
+    """Markdown lines: each video's coverage (from its raw chain), flagged below ``min_visible``."""
+    raw = videos[videos.chain == "raw"]
+    if "visible" not in raw or raw["visible"].isna().all():
+        return []
+
+    def pct(v):
+        return "–" if pd.isna(v) else f"{100 * v:.1f}%"
+
+    lines = ["## Coverage of the generated videos", "",
+             "Share of each frame's pixels that come from the photo (visible), from the photo but magnified "
+             "beyond the renderer's limit (stretched), disoccluded and filled from the background (inpainted), or "
+             f"outside the photo and made up (extrapolated); mean over frames, and the worst frame. ⚠ marks "
+             f"videos with a frame below {100 * min_visible:.0f}% visible.", "",
+             "| image | motion | visible | worst frame | stretched | inpainted | extrapolated | |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for _, r in raw.iterrows():
+        flag = "⚠" if r.get("min_visible", 1.0) < min_visible else ""
+        lines.append(f"| {r['image']} | {r['motion']} | {pct(r['visible'])} | {pct(r.get('min_visible'))} | "
+                     f"{pct(r['stretched'])} | {pct(r['inpainted'])} | {pct(r['extrapolated'])} | {flag} |")
+    flagged = int((raw.get("min_visible", pd.Series(dtype=float)) < min_visible).sum())
+    lines += ["", f"{flagged} of {len(raw)} videos have a frame below {100 * min_visible:.0f}% visible.", ""]
+    return lines
+
+
+def markdown_report(summary: pd.DataFrame, diffs: pd.DataFrame, title: str, notes: list[str],
+                    extra: list[str] | None = None) -> str:
+    """The poster-style table (mean ± std over videos), the paired-difference table and any
+    ``extra`` Markdown lines (coverage, failures), as Markdown."""
     cols = [c for c in METRIC_COLUMNS if f"{c}_mean" in summary and summary[f"{c}_mean"].notna().any()]
     lines = [f"# {title}", ""]
     lines += ["| chain | videos | " + " | ".join(LABELS[c] for c in cols) + " |"]
@@ -152,4 +194,5 @@ def markdown_report(summary: pd.DataFrame, diffs: pd.DataFrame, title: str, note
         mean = "inf" if np.isinf(r["diff_mean"]) else f"{r['diff_mean']:+.{dg}f}"
         lines.append(f"| {r['chain']} | {LABELS[r['metric']]} | {r['n_pairs']} | {mean} | {ci} | {r['better']} |")
     lines += [""] + [f"- {n}" for n in notes] + [""]
+    lines += extra or []
     return "\n".join(lines)

@@ -18,10 +18,22 @@ methods, upscaling by ``generate_scale``) is then compared with the real
 frames at the reference size (chains still below it are resized with
 ``resize_kernel``, bicubic by default), so upscaling has to earn its keep.
 
+Coverage (:mod:`roomtour.render`): every frame's fractions of ``visible``,
+``stretched``, ``inpainted`` and ``extrapolated`` pixels per generator.
+
 RealEstate10K poses come from SLAM with an unknown scale per clip, so depth
-from a single photo (``layout`` in metres) and the path's translation are in
-different units; ``depth_scale`` is one global factor, not fitted per clip
-(fitting it to the real frames would use the answer).
+from a single photo (in camera-height units) and the path's translation are
+in different units.  ``depth_scale`` is one global factor, a prior like a
+trained parameter: the optional ``depth_scale_study`` block (``generator``,
+``grid``) renders that generator at every scale of the grid, and then
+
+* ``<generator>`` itself is scored with the scale that is best on the
+  *other* clips of the run (leave-one-out), so no clip is scored with a
+  scale fitted on it;
+* ``<generator> (oracle scale)`` takes each clip's own best scale: an upper
+  bound, labelled as such, never a result;
+* the scale best over all clips is reported, to be written into the config
+  for clips outside this set.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import pandas as pd
 from .errors import RoomtourError
 
 METRICS = ["ref_psnr", "ref_ssim", "vis_psnr", "vis_ssim"]
+ORACLE = " (oracle scale)"
 
 
 def list_clips(data: str | Path, clips=None) -> list[str]:
@@ -60,20 +73,25 @@ def load_suite_clip(data: str | Path, clip: str, frames: int | None = None):
     return video, CameraPath(cam.intrinsics[:n], cam.w2c[:n], cam.timestamps[:n])
 
 
-def score_frames(generated: np.ndarray, real: np.ndarray, visible: np.ndarray) -> pd.DataFrame:
-    """Per-frame scores of frames 1..N-1 (frame 0 is the input itself)."""
+def score_frames(generated: np.ndarray, real: np.ndarray, visible: np.ndarray, coverage=None) -> pd.DataFrame:
+    """Per-frame scores of frames 1..N-1 (frame 0 is the input itself), with the
+    generator's coverage fractions (NaN when it has none)."""
     from .metrics import masked_psnr, masked_ssim, psnr, ssim_reference
+    from .render import LABELS
 
     rows = []
     for t in range(1, len(real)):
-        rows.append({
+        row = {
             "frame": t,
             "ref_psnr": psnr(generated[t], real[t]),
             "ref_ssim": ssim_reference(generated[t], real[t]),
             "vis_psnr": masked_psnr(generated[t], real[t], visible[t]),
             "vis_ssim": masked_ssim(generated[t], real[t], visible[t]),
             "visible_fraction": float(np.mean(visible[t])),
-        })
+        }
+        for name in LABELS:
+            row[name] = coverage[t][name] if coverage is not None and t < len(coverage) else np.nan
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -114,10 +132,48 @@ def _same_spec(a: dict, b: dict) -> bool:
     return key(a) == key(b)
 
 
-def run_suite(config: dict, log=print, figure_dir: str | Path | None = None) -> pd.DataFrame:
-    """Per-frame rows for every (clip, generator, chain); figures of generated vs real frames per clip."""
+def _generate(spec: dict, photo, cam, w, h, depth_scale=None):
+    """``(video, coverage, seconds)`` of one generator spec, optionally at another ``depth_scale``."""
     import time
 
+    from .generators import GENERATORS
+
+    options = dict(spec.get("options", {}))
+    if depth_scale is not None:
+        options["depth_scale"] = float(depth_scale)
+    gen = GENERATORS.create(spec["method"], options)
+    start = time.monotonic()
+    video = gen.generate(photo, cam, w, h, framing=spec.get("framing", "exact"))
+    return video, getattr(gen, "coverage", None), time.monotonic() - start
+
+
+def depth_scale_study(config: dict, clips: list, loaded: dict, log=print) -> dict:
+    """Mean ref PSNR per (clip, scale) for the study's generator, and the scales chosen from it:
+    ``{"psnr": DataFrame clip x scale, "all": best over all clips, "loo": {clip: scale},
+    "oracle": {clip: scale}}``."""
+    from .metrics import psnr
+
+    study = config["depth_scale_study"]
+    spec = config["generators"][study.get("generator", "parallax")]
+    grid = [float(v) for v in study["grid"]]
+    table = pd.DataFrame(index=clips, columns=grid, dtype=float)
+    for clip in clips:
+        real, cam = loaded[clip]
+        h, w = real.shape[1:3]
+        for scale in grid:
+            video, _, _ = _generate(spec, real[0], cam, w, h, scale)
+            table.loc[clip, scale] = float(np.mean([psnr(a, b) for a, b in zip(video[1:], real[1:])]))
+        log(f"depth scale study {clip}: best {table.loc[clip].idxmax():g} "
+            f"({table.loc[clip].max():.2f} dB; at 1: {table.loc[clip].get(1.0, np.nan):.2f} dB)")
+    loo = {c: float(table.drop(index=c).mean().idxmax()) if len(clips) > 1 else float("nan") for c in clips}
+    return {"psnr": table, "all": float(table.mean().idxmax()), "loo": loo,
+            "oracle": {c: float(table.loc[c].idxmax()) for c in clips}}
+
+
+def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
+    """Per-frame rows for every (clip, generator, chain); figures of generated vs real frames
+    per clip.  Returns ``(rows, study)`` where ``study`` is :func:`depth_scale_study`'s result
+    (or None)."""
     from .figures import contact_sheet
     from .generators import GENERATORS
     from .metrics import resize_frames
@@ -131,68 +187,87 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None) -> 
     denoiser = upscaler = None
     if any(c != "raw" for c in chains):
         denoiser, upscaler = _post_processors(block, config.get("weights_dir", "../shared/weights"))
+    clips = list_clips(data, config.get("clips"))
+    loaded = {clip: load_suite_clip(data, clip, config.get("frames")) for clip in clips}
+    study = depth_scale_study(config, clips, loaded, log) if config.get("depth_scale_study") else None
+    studied = study and config["depth_scale_study"].get("generator", "parallax")
     rows = []
-    for clip in list_clips(data, config.get("clips")):
-        real, cam = load_suite_clip(data, clip, config.get("frames"))
+    for clip in clips:
+        real, cam = loaded[clip]
         h, w = real.shape[1:3]
         gw, gh = int(round(w / scale)), int(round(h / scale))
         masker = GENERATORS.create(mask_spec["method"], mask_spec.get("options", {}))
-        start = time.monotonic()
-        mask_video = masker.generate(real[0], cam, w, h)
-        mask_seconds = time.monotonic() - start
+        masker.generate(real[0], cam, w, h)
         visible = masker.visibility
         shown = {"real": real}
+        runs = []
         for label, spec in config["generators"].items():
-            if _same_spec(spec, mask_spec) and (gw, gh) == (w, h):
-                raw, seconds = mask_video, mask_seconds  # the mask's generator already made this video
+            if label == studied:
+                # scored with the scale fitted on the other clips only; the oracle as an upper bound
+                runs.append((label, spec, study["loo"][clip]))
+                runs.append((label + ORACLE, spec, study["oracle"][clip]))
             else:
-                gen = GENERATORS.create(spec["method"], spec.get("options", {}))
-                start = time.monotonic()
-                raw = gen.generate(real[0], cam, gw, gh)
-                seconds = time.monotonic() - start
+                runs.append((label, spec, None))
+        for label, spec, depth_scale in runs:
+            raw, coverage, seconds = _generate(spec, real[0], cam, gw, gh, depth_scale)
             cache: dict = {}
             for chain in chains:
                 video = apply_chain(raw, chain, denoiser, upscaler, scale, cache)
                 video = resize_frames(video, w, h, kernel)
-                frame_rows = score_frames(video, real, visible).assign(
-                    clip=clip, generator=label, chain=chain, seconds=seconds)
+                frame_rows = score_frames(video, real, visible, coverage).assign(
+                    clip=clip, generator=label, chain=chain, seconds=seconds,
+                    depth_scale=np.nan if depth_scale is None else depth_scale)
                 rows.append(frame_rows)
                 log(f"{clip} {label} {chain}: ref_psnr {frame_rows.ref_psnr.mean():.2f} dB, "
-                    f"ref_ssim {frame_rows.ref_ssim.mean():.3f}")
-                if chain == chains[-1]:
+                    f"ref_ssim {frame_rows.ref_ssim.mean():.3f}, visible {frame_rows.visible.mean():.2f}")
+                if chain == chains[-1] and not label.endswith(ORACLE):
                     shown[label if len(chains) == 1 else f"{label} {chain}"] = video
         if figure_dir:
             contact_sheet(shown, Path(figure_dir) / f"{clip}.png", frames=4, title=f"{clip}: generated vs real")
-    return pd.concat(rows, ignore_index=True)
+    return pd.concat(rows, ignore_index=True), study
 
 
 def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), reference: str = "parallax",
-                    seed: int = 0):
+                    seed: int = 0, study: dict | None = None):
     """Per-clip means, the mean ± std over clips per (generator, chain), and paired differences
     of ``reference`` minus each baseline (same clip and chain) with bootstrap intervals.
     Returns ``(per_clip, text)``."""
+    from .render import LABELS
     from .stats import bootstrap_mean_ci
 
     if "chain" not in frames:
         frames = frames.assign(chain="raw")
+    for name in LABELS:
+        if name not in frames:
+            frames = frames.assign(**{name: np.nan})
     keys = ["generator", "chain", "clip"]
-    per_clip = frames.groupby(keys, sort=False)[METRICS + ["seconds"]].mean().reset_index()
+    per_clip = frames.groupby(keys, sort=False)[METRICS + ["seconds", *LABELS]].mean().reset_index()
+    worst = frames.groupby(keys, sort=False)["visible"].min().rename("min_visible").reset_index()
+    per_clip = per_clip.merge(worst, on=keys)
     groups = list(dict.fromkeys(zip(per_clip.generator, per_clip.chain)))
     chains = list(dict.fromkeys(per_clip.chain))
     lines = [
         "# RealEstate10K suite: generators against real frames",
         "",
         f"{per_clip['clip'].nunique()} clips, frames 1..N-1 of each; mean ± std over clips of per-clip means. "
-        "`vis_*`: pixels the first frame can see (same mask for every generator). Seconds: generation only.",
+        "`vis_*`: pixels the first frame can see (same mask for every generator). Coverage: mean share of "
+        "pixels per frame that are visible (from the photo) / inpainted (disoccluded) / extrapolated (outside "
+        "the photo), and the worst frame's visible share. Seconds: generation only.",
         "",
-        "| generator | chain | ref PSNR | ref SSIM | vis PSNR | vis SSIM | s / video |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| generator | chain | ref PSNR | ref SSIM | vis PSNR | vis SSIM | visible / inpainted / extrapolated | "
+        "worst visible | s / video |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|",
     ]
+
+    def pct(v):
+        return "–" if np.isnan(v) else f"{100 * v:.0f}%"
+
     for g, c in groups:
         r = per_clip[(per_clip.generator == g) & (per_clip.chain == c)]
         lines.append(f"| {g} | {c} | {r.ref_psnr.mean():.2f} ± {r.ref_psnr.std():.2f} | {r.ref_ssim.mean():.3f} ± "
                      f"{r.ref_ssim.std():.3f} | {r.vis_psnr.mean():.2f} | {r.vis_ssim.mean():.3f} | "
-                     f"{r.seconds.mean():.2f} |")
+                     f"{pct(r.visible.mean())} / {pct(r.inpainted.mean())} / {pct(r.extrapolated.mean())} | "
+                     f"{pct(r.min_visible.min())} | {r.seconds.mean():.2f} |")
     gens = set(per_clip.generator)
     if reference in gens:
         lines += ["", f"Paired differences, {reference} − baseline, same clip and chain (mean over clips, 95% "
@@ -211,4 +286,20 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
                     digits = 2 if "psnr" in m else 3
                     cells.append(f"{mean:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]")
                 lines.append(f"| {b} | {c} | " + " | ".join(cells) + " |")
+        if reference + ORACLE in gens:
+            lines += ["", f"`{reference}` is scored with the depth scale fitted on the *other* clips (leave-one-out); "
+                      f"`{reference}{ORACLE}` uses each clip's own best scale, an upper bound that no generator "
+                      "can reach without the answer."]
+    if study is not None:
+        table = study["psnr"]
+        lines += ["", "## Depth-scale prior", "",
+                  f"Mean ref PSNR (dB) per clip and `depth_scale` ({reference}); the scale best over all "
+                  f"{len(table)} clips is **{study['all']:g}** (the value for the config, for clips outside "
+                  "this set).", "",
+                  "| clip | " + " | ".join(f"{v:g}" for v in table.columns) + " | leave-one-out | oracle |",
+                  "|---|" + "---:|" * len(table.columns) + "---:|---:|"]
+        for clip, r in table.iterrows():
+            lines.append(f"| {clip} | " + " | ".join(f"{v:.2f}" for v in r) + f" | {study['loo'][clip]:g} | "
+                         f"{study['oracle'][clip]:g} |")
+        lines.append("| mean | " + " | ".join(f"{v:.2f}" for v in table.mean()) + " | | |")
     return per_clip, "\n".join(lines) + "\n"

@@ -36,6 +36,7 @@ try:
 except RoomtourError as exc:
     raise WorkflowError(f"roomtour: {exc}") from None
 
+R = config["results_dir"].rstrip("/")  # every output lives under it: one config, one results tree
 MOTIONS = list(config["motions"])
 CHAINS = list(config["chains"])
 # every video the metrics need, intermediates included, plus the frozen baseline
@@ -78,17 +79,22 @@ def options_json(step):
 
 
 def video(image="{image}", motion="{motion}", chain="{chain}", ext="mkv"):
-    return f"results/videos/{image}/{motion}/{chain}.{ext}"
+    return f"{R}/videos/{image}/{motion}/{chain}.{ext}"
+
+
+def coverage(image="{image}", motion="{motion}"):
+    return f"{R}/coverage/{image}/{motion}.csv"
+
+
+def framing_of(motion):
+    """The motion's own framing, else the generator's (exact | fit)."""
+    return config["motions"][motion].get("framing", config["generate"]["framing"])
 
 
 def final_targets():
-    targets = [
-        "results/summary.csv",
-        "results/summary.md",
-        "results/figures/metrics.png",
-    ]
+    targets = [f"{R}/summary.csv", f"{R}/summary.md", f"{R}/figures/metrics.png"]
     targets += expand(
-        "results/figures/contact/{image}/{motion}.png", image=IMAGES, motion=MOTIONS
+        f"{R}/figures/contact/{{image}}/{{motion}}.png", image=IMAGES, motion=MOTIONS
     )
     if config["previews"]:
         targets += expand(video(ext="mp4"), image=IMAGES, motion=MOTIONS, chain=CHAINS)
@@ -96,17 +102,33 @@ def final_targets():
 
 
 def generate_inputs(wc):
+    """Photo, path, and the depth map or imported video when they exist.
+
+    A depth map or video that is missing is *not* declared as an input:
+    Snakemake would refuse to start the whole grid.  The job gets the path
+    as a parameter instead and fails alone, with one line naming the file,
+    while ``--keep-going`` finishes the rest.
+    """
     inputs = {
-        "photo": f"results/inputs/{wc.image}.png",
-        "path": f"results/paths/{wc.motion}.txt",
+        "photo": f"{R}/inputs/{wc.image}.png",
+        "path": f"{R}/paths/{wc.motion}.txt",
     }
+    for key, path in external_inputs(wc.image, wc.motion).items():
+        if path.startswith(R + "/") or Path(path).exists():
+            inputs[key] = path
+    return inputs
+
+
+def external_inputs(image, motion):
+    """Files the generator reads besides the photo and path: ``{"video"|"depth": path}``."""
+    out = {}
     if config["generate"]["method"] == "import":
         gen = GENERATORS.create("import", config["generate"]["options"])
-        inputs["video"] = gen.source(wc.image, wc.motion)
-    depth = depth_file(wc.image)
+        out["video"] = gen.source(image, motion)
+    depth = depth_file(image)
     if depth:
-        inputs["depth"] = depth
-    return inputs
+        out["depth"] = depth
+    return out
 
 
 def depth_file(image):
@@ -121,7 +143,7 @@ def depth_file(image):
             raise WorkflowError(
                 "roomtour: generate.options.depth.source 'procedural' needs procedural images"
             )
-        return f"results/inputs/{image}.depth.npy"
+        return f"{R}/inputs/{image}.depth.npy"
     if source == "file":
         return str(
             Path(spec.get("directory", "."))
@@ -130,19 +152,21 @@ def depth_file(image):
     return None
 
 
-def generate_extra_args(wc, input):
-    args = []
-    if "video" in input.keys():
-        args.append(f"--video {shlex.quote(input.video)}")
-    if "depth" in input.keys():
-        args.append(f"--depth {shlex.quote(input.depth)}")
-    return " ".join(args)
+def generate_extra_args(wc):
+    """``--video``/``--depth`` options (shell-quoted), whether or not the files exist."""
+    return " ".join(
+        f"--{key} {shlex.quote(path)}"
+        for key, path in external_inputs(wc.image, wc.motion).items()
+    )
 
 
 def metrics_inputs(wc):
-    inputs = {"video": video(wc.image, wc.motion, wc.chain)}
+    inputs = {
+        "video": video(wc.image, wc.motion, wc.chain),
+        "coverage": coverage(wc.image, wc.motion),
+    }
     if PROCEDURAL:
-        inputs["reference"] = f"results/reference/{wc.image}/{wc.motion}.mkv"
+        inputs["reference"] = f"{R}/reference/{wc.image}/{wc.motion}.mkv"
     return inputs
 
 
@@ -150,8 +174,62 @@ def contact_sheet_inputs(wc):
     """Chain name -> video; the ground truth first where the input has one."""
     videos = {c: video(wc.image, wc.motion, c) for c in SCORED_CHAINS}
     if PROCEDURAL:
-        videos = {
-            "reference": f"results/reference/{wc.image}/{wc.motion}.mkv",
-            **videos,
-        }
+        videos = {"reference": f"{R}/reference/{wc.image}/{wc.motion}.mkv", **videos}
     return videos
+
+
+def summary_args():
+    """The summarize command's options (shell-quoted)."""
+    boot = config["metrics"]["bootstrap"]
+    title = f"roomtour: {len(IMAGES)} images x {len(MOTIONS)} motions, generator {config['generate']['method']}"
+    return " ".join(
+        [
+            f"--chain-order {shlex.quote(','.join(SCORED_CHAINS))}",
+            f"--kernel {shlex.quote(config['metrics']['resize_kernel'])}",
+            f"--title {shlex.quote(title)}",
+            f"--bootstrap-samples {int(boot['samples'])}",
+            f"--bootstrap-level {float(boot['level'])}",
+            f"--bootstrap-seed {int(boot['seed'])}",
+            f"--min-visible {float(config['generate']['min_visible'])}",
+        ]
+    )
+
+
+def partial_summary():
+    """After a failed run (``--keep-going``): summarise the videos that finished and list
+    the ones that did not, with the last line of each failed job's log."""
+    import subprocess
+
+    done = sorted(Path(R, "metrics").glob("*/*/*.csv"))
+    expected = [
+        f"{R}/metrics/{i}/{m}/{c}.csv" for i in IMAGES for m in MOTIONS for c in SCORED_CHAINS
+    ]
+    missing = [p for p in expected if not Path(p).exists()]
+    if not done:
+        return
+    cmd = [
+        sys.executable,
+        "-m",
+        "roomtour",
+        "summarize",
+        *map(str, done),
+        "--out-csv",
+        f"{R}/summary.csv",
+        "--out-md",
+        f"{R}/summary.md",
+        "--per-video-csv",
+        f"{R}/per_video.csv",
+        "--diffs-csv",
+        f"{R}/paired_differences.csv",
+        "--logs",
+        f"{R}/logs",
+        *shlex.split(summary_args()),
+    ]
+    for path in missing:
+        cmd += ["--missing", path]
+    subprocess.run(cmd, check=False)
+    print(
+        f"roomtour: {len(missing)} of {len(expected)} metric tables missing; "
+        f"partial summary written to {R}/summary.md (failures listed there)",
+        file=sys.stderr,
+    )

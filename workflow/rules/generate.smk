@@ -1,13 +1,16 @@
-# Generation: photo + camera path -> raw video.
+# Generation: photo + camera path -> raw video, and its per-frame coverage.
 
 
 rule generate:
     input:
         unpack(generate_inputs),
     output:
-        video(chain="raw"),
+        video=video(chain="raw"),
+        coverage=coverage(),
     log:
-        "results/logs/generate/{image}/{motion}.log",
+        f"{R}/logs/generate/{{image}}/{{motion}}.log",
+    group:
+        "video"
     conda:
         env_for("generate")
     threads: 1
@@ -18,10 +21,12 @@ rule generate:
     params:
         method=config["generate"]["method"],
         options=options_json("generate"),
+        framing=lambda wc: framing_of(wc.motion),
         size=f"{WIDTH}x{HEIGHT}",
         fps=config["video"]["fps"],
         extra=generate_extra_args,
     shell:
-        "python -m roomtour --threads {threads} generate {output:q} --method {params.method}"
+        "python -m roomtour --threads {threads} generate {output.video:q} --method {params.method:q}"
         " --options {params.options:q} --photo {input.photo:q} --path {input.path:q}"
-        " {params.extra} --size {params.size} --fps {params.fps} 2> {log:q}"
+        " {params.extra} --framing {params.framing:q} --coverage {output.coverage:q}"
+        " --size {params.size} --fps {params.fps} 2> {log:q}"

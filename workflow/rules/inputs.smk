@@ -3,9 +3,9 @@
 
 rule prepare_input:
     output:
-        "results/inputs/{image}.png",
+        f"{R}/inputs/{{image}}.png",
     log:
-        "results/logs/prepare_input/{image}.log",
+        f"{R}/logs/prepare_input/{{image}}.log",
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -20,24 +20,24 @@ rule prepare_input:
 
 rule render_depth:
     output:
-        "results/inputs/{image}.depth.npy",
+        f"{R}/inputs/{{image}}.depth.npy",
     log:
-        "results/logs/render_depth/{image}.log",
+        f"{R}/logs/render_depth/{{image}}.log",
     conda:
         "../../envs/cpu.yaml"
     params:
         size=f"{WIDTH}x{HEIGHT}",
         hfov=config["video"]["hfov_deg"],
     shell:
-        "python -m roomtour render-depth {output:q} --scene {wildcards.image} --size {params.size}"
+        "python -m roomtour render-depth {output:q} --scene {wildcards.image:q} --size {params.size}"
         " --hfov-deg {params.hfov} 2> {log:q}"
 
 
 rule camera_path:
     output:
-        "results/paths/{motion}.txt",
+        f"{R}/paths/{{motion}}.txt",
     log:
-        "results/logs/camera_path/{motion}.log",
+        f"{R}/logs/camera_path/{{motion}}.log",
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -52,16 +52,18 @@ rule camera_path:
 
 rule render_reference:
     input:
-        path="results/paths/{motion}.txt",
+        path=f"{R}/paths/{{motion}}.txt",
     output:
-        "results/reference/{image}/{motion}.mkv",
+        f"{R}/reference/{{image}}/{{motion}}.mkv",
     log:
-        "results/logs/render_reference/{image}/{motion}.log",
+        f"{R}/logs/render_reference/{{image}}/{{motion}}.log",
+    group:
+        "video"
     conda:
         "../../envs/cpu.yaml"
     params:
         size=f"{COMPARE_W}x{COMPARE_H}",
         fps=config["video"]["fps"],
     shell:
-        "python -m roomtour render-reference {output:q} --scene {wildcards.image} --path {input.path:q}"
+        "python -m roomtour render-reference {output:q} --scene {wildcards.image:q} --path {input.path:q}"
         " --size {params.size} --fps {params.fps} 2> {log:q}"

@@ -6,9 +6,11 @@ rule metrics:
     input:
         unpack(metrics_inputs),
     output:
-        "results/metrics/{image}/{motion}/{chain}.csv",
+        f"{R}/metrics/{{image}}/{{motion}}/{{chain}}.csv",
     log:
-        "results/logs/metrics/{image}/{motion}/{chain}.log",
+        f"{R}/logs/metrics/{{image}}/{{motion}}/{{chain}}.log",
+    group:
+        "video"
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -25,5 +27,6 @@ rule metrics:
         kernel=config["metrics"]["resize_kernel"],
     shell:
         "python -m roomtour --threads {threads} metrics {input.video:q} {output:q} {params.reference}"
-        " --compare-size {params.size} --kernel {params.kernel}"
-        " --image {wildcards.image} --motion {wildcards.motion} --chain {wildcards.chain} 2> {log:q}"
+        " --coverage {input.coverage:q} --compare-size {params.size} --kernel {params.kernel:q}"
+        " --image {wildcards.image:q} --motion {wildcards.motion:q} --chain {wildcards.chain:q}"
+        " 2> {log:q}"

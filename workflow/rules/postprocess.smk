@@ -8,7 +8,9 @@ rule denoise:
     output:
         video(),
     log:
-        "results/logs/denoise/{image}/{motion}/{chain}.log",
+        f"{R}/logs/denoise/{{image}}/{{motion}}/{{chain}}.log",
+    group:
+        "video"
     wildcard_constraints:
         chain=DENOISE_CHAIN_RE,
     conda:
@@ -23,7 +25,7 @@ rule denoise:
         options=options_json("denoise"),
         weights_dir=config["weights_dir"],
     shell:
-        "python -m roomtour --threads {threads} denoise {input:q} {output:q} --method {params.method}"
+        "python -m roomtour --threads {threads} denoise {input:q} {output:q} --method {params.method:q}"
         " --options {params.options:q} --weights-dir {params.weights_dir:q} 2> {log:q}"
 
 
@@ -33,7 +35,9 @@ rule upscale:
     output:
         video(),
     log:
-        "results/logs/upscale/{image}/{motion}/{chain}.log",
+        f"{R}/logs/upscale/{{image}}/{{motion}}/{{chain}}.log",
+    group:
+        "video"
     wildcard_constraints:
         chain=UPSCALE_CHAIN_RE,
     conda:
@@ -49,7 +53,7 @@ rule upscale:
         options=options_json("upscale"),
         weights_dir=config["weights_dir"],
     shell:
-        "python -m roomtour --threads {threads} upscale {input:q} {output:q} --method {params.method}"
+        "python -m roomtour --threads {threads} upscale {input:q} {output:q} --method {params.method:q}"
         " --scale {params.scale} --options {params.options:q} --weights-dir {params.weights_dir:q}"
         " 2> {log:q}"
 
@@ -60,7 +64,9 @@ rule freeze:
     output:
         video(chain="frozen"),
     log:
-        "results/logs/freeze/{image}/{motion}.log",
+        f"{R}/logs/freeze/{{image}}/{{motion}}.log",
+    group:
+        "video"
     conda:
         "../../envs/cpu.yaml"
     shell:
@@ -73,7 +79,9 @@ rule previews:
     output:
         [video(chain=c, ext="mp4") for c in CHAINS],
     log:
-        "results/logs/previews/{image}/{motion}.log",
+        f"{R}/logs/previews/{{image}}/{{motion}}.log",
+    group:
+        "video"
     conda:
         "../../envs/cpu.yaml"
     params:

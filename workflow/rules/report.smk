@@ -4,48 +4,39 @@
 rule summarize:
     input:
         expand(
-            "results/metrics/{image}/{motion}/{chain}.csv",
+            f"{R}/metrics/{{image}}/{{motion}}/{{chain}}.csv",
             image=IMAGES,
             motion=MOTIONS,
             chain=SCORED_CHAINS,
         ),
     output:
-        csv="results/summary.csv",
-        md=report(
-            "results/summary.md", caption="../report/summary.rst", category="Summary"
-        ),
-        per_video="results/per_video.csv",
-        diffs="results/paired_differences.csv",
+        csv=f"{R}/summary.csv",
+        md=report(f"{R}/summary.md", caption="../report/summary.rst", category="Summary"),
+        per_video=f"{R}/per_video.csv",
+        diffs=f"{R}/paired_differences.csv",
     log:
-        "results/logs/summarize.log",
+        f"{R}/logs/summarize.log",
     conda:
         "../../envs/cpu.yaml"
     params:
-        order=",".join(SCORED_CHAINS),
-        kernel=config["metrics"]["resize_kernel"],
-        samples=config["metrics"]["bootstrap"]["samples"],
-        level=config["metrics"]["bootstrap"]["level"],
-        seed=config["metrics"]["bootstrap"]["seed"],
-        title=f"roomtour: {len(IMAGES)} images x {len(MOTIONS)} motions, generator {config['generate']['method']}",
+        args=summary_args(),
     shell:
         "python -m roomtour summarize {input:q} --out-csv {output.csv:q} --out-md {output.md:q}"
-        " --per-video-csv {output.per_video:q} --diffs-csv {output.diffs:q}"
-        " --chain-order {params.order} --kernel {params.kernel} --title {params.title:q}"
-        " --bootstrap-samples {params.samples} --bootstrap-level {params.level}"
-        " --bootstrap-seed {params.seed} 2> {log:q}"
+        " --per-video-csv {output.per_video:q} --diffs-csv {output.diffs:q} {params.args}"
+        " 2> {log:q}"
 
 
 rule figure_metrics:
     input:
-        "results/summary.csv",
+        f"{R}/summary.csv",
     output:
         report(
-            "results/figures/metrics.png",
+            f"{R}/figures/metrics.png",
             caption="../report/metrics.rst",
             category="Figures",
         ),
     log:
-        "results/logs/figure_metrics.log",
+        f"{R}/logs/figure_metrics.log",
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -57,22 +48,28 @@ rule figure_metrics:
 rule contact_sheet:
     input:
         unpack(contact_sheet_inputs),
+        coverage=coverage(),
     output:
         report(
-            "results/figures/contact/{image}/{motion}.png",
+            f"{R}/figures/contact/{{image}}/{{motion}}.png",
             caption="../report/contact.rst",
             category="Figures",
             subcategory="Contact sheets",
         ),
     log:
-        "results/logs/contact_sheet/{image}/{motion}.log",
+        f"{R}/logs/contact_sheet/{{image}}/{{motion}}.log",
+    group:
+        "video"
     conda:
         "../../envs/cpu.yaml"
     params:
         pairs=lambda wc, input: " ".join(
-            shlex.quote(f"{name}={path}") for name, path in input.items()
+            shlex.quote(f"{name}={path}")
+            for name, path in input.items()
+            if name != "coverage"
         ),
         frames=config["contact_sheets"],
+        title=lambda wc: f"{wc.image} / {wc.motion} ({framing_of(wc.motion)} framing)",
     shell:
-        "python -m roomtour contact-sheet {output:q} {params.pairs} --frames {params.frames}"
-        " --title '{wildcards.image} / {wildcards.motion}' 2> {log:q}"
+        "python -m roomtour contact-sheet {output:q} {params.pairs} --coverage {input.coverage:q}"
+        " --frames {params.frames} --title {params.title:q} 2> {log:q}"

@@ -2,17 +2,17 @@
 #   snakemake --cores 2 train_fastdvdnet
 # The committed weights in workflow/roomtour/weights/ were made by the same
 # command the rule runs (see their .json record); point denoise.options.weights
-# at results/training/fastdvdnet.safetensors to use a retrained file.
+# at <results_dir>/training/fastdvdnet.safetensors to use a retrained file.
 
 
 rule train_fastdvdnet:
     input:
         recipe=config["training"]["recipe"],
     output:
-        weights="results/training/fastdvdnet.safetensors",
-        record="results/training/fastdvdnet.json",
+        weights=f"{R}/training/fastdvdnet.safetensors",
+        record=f"{R}/training/fastdvdnet.json",
     log:
-        "results/logs/train_fastdvdnet.log",
+        f"{R}/logs/train_fastdvdnet.log",
     conda:
         "../../envs/gpu.yaml"
     threads: 16  # capped at --cores locally; a cluster job asks for 16
@@ -25,5 +25,5 @@ rule train_fastdvdnet:
         device=config["training"]["device"],
     shell:
         "python -m roomtour --threads {threads} train-denoiser {input.recipe:q}"
-        " --data-root {params.data_root:q} --device {params.device} --out {output.weights:q}"
+        " --data-root {params.data_root:q} --device {params.device:q} --out {output.weights:q}"
         " > {log:q} 2>&1"
