@@ -27,6 +27,7 @@ include: "workflow/rules/postprocess.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/tours.smk"
 
 
 rule all:

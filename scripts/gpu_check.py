@@ -41,7 +41,7 @@ def main():
     from roomtour.camera import preset_path
     from roomtour.denoisers import FastDVDnetDenoiser
     from roomtour.scenes import SCENES, render_path
-    from roomtour.training import add_gaussian_noise
+    from roomtour.clips import add_gaussian_noise
 
     assert torch.cuda.is_available(), "no CUDA device"
     report = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__}

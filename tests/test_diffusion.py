@@ -30,10 +30,12 @@ def test_sd_x4_shapes_and_determinism_under_a_seed(tiny_pipeline, textured_frame
     up = _upscaler(tiny_pipeline, tile=0)
     a, b = up.upscale(clip, 4), up.upscale(clip, 4)
     assert a.shape == (2, 64, 96, 3) and a.dtype == np.uint8
-    assert np.array_equal(a, b)  # one shared noise seed
-    assert np.array_equal(a[0], a[1])  # identical frames in, identical frames out
+    # one shared noise seed: reruns and identical frames agree (within a grey level: float kernels may
+    # differ between calls), while another seed gives another result
+    assert _max_diff(a, b) <= 1
+    assert _max_diff(a[0], a[1]) <= 1
     c = _upscaler(tiny_pipeline, tile=0, seed=1).upscale(clip[:1], 4)
-    assert not np.array_equal(a[0], c[0])
+    assert _max_diff(a[0], c[0]) > 8
 
 
 def test_sd_x4_tiles_large_frames_and_any_scale(tiny_pipeline, textured_frame):
@@ -89,8 +91,8 @@ def test_svd_shapes_and_determinism_under_a_seed(tiny_svd):
     a = gen.generate(photo, cam, 64, 64, depth=depth)
     b = gen.generate(photo, cam, 64, 64, depth=depth)
     assert a.shape == (4, 64, 64, 3) and a.dtype == np.uint8
-    assert np.array_equal(a, b)
-    assert not np.array_equal(a, _svd(tiny_svd, strength=1.0, seed=1).generate(photo, cam, 64, 64, depth=depth))
+    assert _max_diff(a, b) <= 1
+    assert _max_diff(a, _svd(tiny_svd, strength=1.0, seed=1).generate(photo, cam, 64, 64, depth=depth)) > 8
 
 
 def test_svd_at_low_strength_keeps_the_rendered_camera_motion(tiny_svd):
@@ -105,3 +107,7 @@ def test_svd_at_low_strength_keeps_the_rendered_camera_motion(tiny_svd):
         assert int(np.argmin(dists)) == t, dists
     with pytest.raises(Exception, match="multiple of 8"):
         gen.generate(photo[:60, :60], cam, 60, 60, depth=depth[:60, :60])
+
+
+def _max_diff(a, b) -> int:
+    return int(np.abs(np.asarray(a).astype(int) - np.asarray(b).astype(int)).max())

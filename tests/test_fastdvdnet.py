@@ -18,7 +18,7 @@ from roomtour.denoisers import (
 from roomtour.errors import RoomtourError
 from roomtour.metrics import psnr
 from roomtour.models.fastdvdnet import FastDVDnet, fold_batchnorm
-from roomtour.training import add_gaussian_noise
+from roomtour.clips import add_gaussian_noise
 
 
 def _random_network(seed=0):
@@ -84,7 +84,9 @@ def test_official_layout_round_trip_gives_the_same_output(official_checkpoint, t
     den = FastDVDnetDenoiser(sigma=20, weights=str(path), fold_bn=False)
     assert den.load_report == {"missing": [], "unexpected": [], "mismatched": []}
     clip = _moving_clip(textured_frame)
-    assert np.array_equal(den.denoise(clip), _naive(net, clip, 20))
+    # the same weights and function; the kernels oneDNN picks (per CPU) may round a value that lies
+    # near .5 of a grey level either way, so "the same output" is: within one grey level
+    assert np.abs(den.denoise(clip).astype(int) - _naive(net, clip, 20).astype(int)).max() <= 1
 
 
 def test_folded_batchnorm_tiles_and_stage_one_reuse_match_the_paper_inference(official_checkpoint, rng):
@@ -109,7 +111,8 @@ def test_sequence_ends_are_mirrored_and_short_clips_work(official_checkpoint, te
     x = torch.from_numpy(clip).permute(0, 3, 1, 2).float() / 255
     with torch.no_grad():
         y = net(torch.cat([x[i : i + 1] for i in [2, 1, 0, 1, 2]], 1), torch.full((1, 1, 48, 64), 10 / 255))
-    assert np.array_equal(out[0], (y[0].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy())
+    want = (y[0].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+    assert np.abs(out[0].astype(int) - want.astype(int)).max() <= 1  # kernels differ per CPU: one grey level
 
 
 def test_a_file_that_is_not_a_fastdvdnet_checkpoint_fails_with_one_line(tmp_path):

@@ -78,3 +78,65 @@ def test_fit_to_size_crops_to_aspect_then_resizes():
     out = fit_to_size(img, 50, 50)
     assert out.shape == (50, 50, 3)
     assert out.min() == 255  # the black sides were cropped away
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    from PIL import Image
+
+    # a landscape-stored photo tagged "rotate 90 CW to view" (orientation 6): upright it is portrait
+    stored = np.zeros((40, 60, 3), np.uint8)
+    stored[:, :10] = (255, 0, 0)  # red along the stored left edge
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(stored).save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    img = read_image(tmp_path / "phone.jpg")
+    assert img.shape[:2] == (60, 40)
+    assert img[:10, :, 0].mean() > 200 and img[-10:, :, 0].mean() < 60  # the left edge is now the top
+
+
+def test_heic_photos_are_read(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    rgb[:, 32:] = (30, 200, 90)
+    pillow_heif.from_bytes(mode="RGB", size=(64, 48), data=rgb.tobytes()).save(str(tmp_path / "p.heic"), quality=95)
+    img = read_image(tmp_path / "p.heic")
+    assert img.shape == (48, 64, 3)
+    assert np.abs(img[:, 40:].astype(int) - (30, 200, 90)).mean() < 12
+
+
+def test_huge_images_are_refused_by_their_header_with_one_line(tmp_path):
+    import struct
+    import zlib
+
+    # a PNG header claiming 40000 x 30000 pixels (1.2 gigapixels); no pixel data needed to refuse it
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40000, 30000, 8, 2, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    (tmp_path / "giant.png").write_bytes(png)
+    with pytest.raises(RoomtourError, match="giant.png: image is 40000x30000 .*downscale it first"):
+        read_image(tmp_path / "giant.png")
+
+
+def test_outputs_get_the_ordinary_file_mode(tmp_path, rng):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        write_video(tmp_path / "v.mkv", rng.integers(0, 256, (2, 8, 8, 3), dtype=np.uint8))
+        write_image(tmp_path / "i.png", np.zeros((8, 8, 3), np.uint8))
+    finally:
+        os.umask(old)
+    for name in ("v.mkv", "i.png"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+
+
+def test_trim_borders_removes_uniform_frame_lines():
+    from roomtour.video import trim_borders
+
+    img = np.random.default_rng(0).integers(0, 256, (50, 60, 3), dtype=np.uint8)
+    framed = np.pad(img, ((2, 1), (0, 2), (0, 0)), constant_values=255)
+    assert trim_borders(framed).shape == img.shape
+    assert trim_borders(img).shape == img.shape

@@ -217,7 +217,10 @@ def write_pose_file(path: str | Path, camera: CameraPath, header: str = "roomtou
         vals = [f"{int(ts)}"] + [f"{v:.9f}" for v in k] + ["0.000000000", "0.000000000"]
         vals += [f"{v:.9f}" for v in p.reshape(-1)]
         rows.append(" ".join(vals))
-    Path(path).write_text("\n".join(rows) + "\n")
+    from .video import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(rows) + "\n")
 
 
 # --------------------------------------------------------------------------- presets

@@ -139,7 +139,9 @@ def cmd_prepare_input(a):
         # the photo is the area-downscaled reference frame 0, so the degradation is known exactly
         photo = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA) if s != 1 else big
     else:
-        photo = fit_to_size(read_image(a.source), w, h)
+        from .video import trim_borders
+
+        photo = fit_to_size(trim_borders(read_image(a.source)), w, h)
     write_image(a.out, photo)
 
 
@@ -437,12 +439,97 @@ def cmd_suite(a):
     print(text)
 
 
+def _tour_options(a):
+    from .tour import TourOptions
+
+    return TourOptions(format=a.format, seconds_per_photo=a.seconds_per_photo, fps=a.fps, title=a.title or "",
+                       outro=a.outro or "", captions=a.captions, music=a.music or "", chain=a.chain,
+                       transition=a.transition, crossfade=a.crossfade, strict=a.strict,
+                       min_visible=a.min_visible, crf=a.crf, preset=a.preset, resolution=a.size).check()
+
+
+def cmd_tour(a):
+    from .tour import render_tour
+
+    report = render_tour(a.folder, a.out, _tour_options(a), log=lambda m: print(m, file=sys.stderr, flush=True))
+    worst = min((s["min_visible"] for s in report["shots"]), default=float("nan"))
+    print(f"{a.out}: {report['frames']} frames, {report['duration']:.1f} s at {a.fps:g} fps, {a.format}; "
+          f"rendered at {report['fps']:.1f} frames/s; worst frame {100 * worst:.1f}% from the photos")
+
+
+def cmd_tour_segment(a):
+    from pathlib import Path
+
+    from .coverage import write_coverage
+    from .tour import Shot, shot_stream
+    from .video import VideoWriter, h264, read_image
+
+    options = _tour_options(a)
+    shot = Shot(Path(a.photo), a.caption or "", a.move, a.seconds)
+    done: list = []
+    frames = shot_stream(read_image(shot.path), shot, options, lambda m: print(m, file=sys.stderr, flush=True),
+                         done)
+    w, h = options.size
+    # an intermediate for the tour: nearly lossless, quick to encode
+    with VideoWriter(a.out, w, h, options.fps, h264(crf=12, preset="veryfast")) as writer:
+        for frame in frames:
+            writer.write(frame)
+    renderer = done[0][1]
+    if a.coverage:
+        import pandas as pd
+
+        table = pd.DataFrame(renderer.coverage).assign(move=renderer.move, zoom=renderer.zoom,
+                                                       damping=renderer.framing.damping)
+        table.insert(0, "frame", range(len(table)))
+        write_coverage(a.coverage, table)
+
+
+def cmd_tour_assemble(a):
+    from .tour import CARD_SECONDS, card, crossfade, repeat
+    from .video import VideoWriter, h264, iter_frames, read_image
+
+    options = _tour_options(a)
+    w, h = options.size
+    items = []
+    if options.title:
+        items.append(repeat(card(options.title, w, h, read_image(a.first_photo) if a.first_photo else None),
+                            options.frames_for(CARD_SECONDS)))
+    items += [iter_frames(p) for p in a.segments]
+    if options.outro:
+        items.append(repeat(card(options.outro, w, h, read_image(a.last_photo) if a.last_photo else None),
+                            options.frames_for(CARD_SECONDS)))
+    with VideoWriter(a.out, w, h, options.fps, h264(options.crf, options.preset)) as writer:
+        for frame in crossfade(items, options.crossfade_frames):
+            writer.write(frame)
+
+
+def cmd_tour_mux(a):
+    import shutil
+
+    from .video import atomic_path, mux_audio, probe
+
+    if a.music:
+        mux_audio(a.video, a.music, a.out, probe(a.video)["duration"])
+    else:
+        with atomic_path(a.out) as tmp:
+            shutil.copyfile(a.video, tmp)
+
+
 def cmd_check_config(a):
     from .config import DEFAULT_SCHEMA, image_sources, load_config
 
     cfg = load_config(a.config, a.schema or DEFAULT_SCHEMA)
     sources = image_sources(cfg, where=str(a.config))
-    print(f"{a.config}: valid; {len(sources)} images x {len(cfg['motions'])} motions x {len(cfg['chains'])} chains")
+    parts = []
+    if sources:
+        parts.append(f"{len(sources)} images x {len(cfg['motions'])} motions x {len(cfg['chains'])} chains")
+    if cfg.get("tours"):
+        from .tour import read_folder
+
+        for listing, spec in cfg["tours"].items():
+            shots = read_folder(spec["photos"], log=lambda m: print(m, file=sys.stderr))
+            parts.append(f"tour {listing}: {len(shots)} photos x {len(spec['formats'])} formats")
+    print(f"{a.config}: valid; " + "; ".join(parts))
 
 
 # --------------------------------------------------------------------------- parser
@@ -611,6 +698,63 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--clips", default="", help="comma-separated subset of clips")
     s.set_defaults(func=cmd_suite)
 
+    def tour_options(s, with_music=True):
+        s.add_argument("--format", default="16:9", choices=["16:9", "9:16", "1:1"],
+                       help="16:9 (1920x1080, listing sites), 9:16 (1080x1920, stories/reels), 1:1 (1080x1080)")
+        s.add_argument("--seconds-per-photo", type=_positive_float, default=4.0, help="default: %(default)s")
+        s.add_argument("--fps", type=_positive_float, default=30.0, help="default: %(default)s")
+        s.add_argument("--title", default="", help='opening card, e.g. "12 Oak Street"')
+        s.add_argument("--outro", default="", help='closing card, e.g. "Call 555-0100"')
+        s.add_argument("--captions", action="store_true", help="room names from the file names (or tour.yaml)")
+        s.add_argument("--chain", default="raw", choices=["raw", "up"],
+                       help="post-processing: raw (default; see README: tours) or up (rendered at half size, "
+                            "upscaled)")
+        s.add_argument("--transition", default="crossfade", choices=["crossfade", "cut"])
+        s.add_argument("--crossfade", type=_positive_float, default=0.5, help="seconds (default: %(default)s)")
+        s.add_argument("--strict", action="store_true", help="stop at a photo that cannot be read (default: skip it)")
+        s.add_argument("--min-visible", type=_fraction, default=0.97,
+                       help="share of every frame that must come from the photo (default: %(default)s)")
+        s.add_argument("--crf", type=int, default=18, help="H.264 quality, lower is better (default: %(default)s)")
+        s.add_argument("--preset", default="veryfast", help="x264 speed preset (default: %(default)s)")
+        s.add_argument("--size", type=_size, default=None, metavar="WxH",
+                       help="render at this size instead of the format's (quick previews)")
+        if with_music:
+            s.add_argument("--music", default="", help="audio file: looped or cut to the tour's length, faded out")
+
+    s = sub.add_parser("tour", help="a folder of listing photos -> one property-tour MP4",
+                       epilog='example: roomtour tour photos/ -o tour.mp4 --title "12 Oak Street" --captions '
+                              "--format 9:16.  Order: sorted file names, or a tour.yaml in the folder "
+                              "(photos: [{file, caption, motion, seconds}, ...]).")
+    s.add_argument("folder", help="folder of photos (JPEG, PNG, WebP, HEIC)")
+    s.add_argument("-o", "--out", default="tour.mp4", help="MP4 to write (default: %(default)s)")
+    tour_options(s)
+    s.set_defaults(func=cmd_tour)
+
+    s = sub.add_parser("tour-segment", help="(workflow step) one photo's shot of a tour")
+    s.add_argument("out")
+    s.add_argument("--photo", required=True)
+    s.add_argument("--caption", default="")
+    s.add_argument("--move", default="auto", choices=["auto", "dolly_in", "push_in", "truck_left", "truck_right",
+                                                      "still"])
+    s.add_argument("--seconds", type=_positive_float, default=None)
+    s.add_argument("--coverage", default="")
+    tour_options(s, with_music=False)
+    s.set_defaults(func=cmd_tour_segment, music="")
+
+    s = sub.add_parser("tour-assemble", help="(workflow step) shots + cards + transitions -> a silent tour MP4")
+    s.add_argument("out")
+    s.add_argument("segments", nargs="+")
+    s.add_argument("--first-photo", default="")
+    s.add_argument("--last-photo", default="")
+    tour_options(s, with_music=False)
+    s.set_defaults(func=cmd_tour_assemble, music="")
+
+    s = sub.add_parser("tour-mux", help="(workflow step) put music under a tour (or copy it)")
+    s.add_argument("video")
+    s.add_argument("out")
+    s.add_argument("--music", default="")
+    s.set_defaults(func=cmd_tour_mux)
+
     s = sub.add_parser("check-config", help="validate a config file against the schema")
     s.add_argument("config")
     s.add_argument("--schema")
@@ -626,6 +770,14 @@ def main(argv=None) -> int:
         args.func(args)
     except RoomtourError as exc:
         print(f"roomtour: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"roomtour: error: {args.command}: out of memory (a smaller --size or image?)", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # a full disk, a read-only directory: one line naming the file, not a traceback
+        where = exc.filename or args.command
+        print(f"roomtour: error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"roomtour {args.command}: done in {time.monotonic() - start:.1f}s", file=sys.stderr)
     return 0

@@ -17,7 +17,7 @@ import yaml
 from .chains import parse_chain, upscale_count, BASELINES
 from .errors import RoomtourError
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif")
 NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 DEFAULT_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -96,9 +96,29 @@ def _check_semantics(config: dict, where: str) -> None:
                 raise RoomtourError(where, f"chains: {exc.problem} ({chain!r})") from None
     if "raw" not in config["chains"]:
         raise RoomtourError(where, "chains: must include 'raw' (every chain is compared with it)")
-    for name in list(config["motions"]):
+    check_methods(config, where)
+    for name in list(config.get("motions", {})):
         if not NAME_RE.match(name):
             raise RoomtourError(where, f"motions: name {name!r} may use only letters, digits and '_'")
+
+
+def check_methods(config: dict, where: str = "config") -> None:
+    """Each step's method options against the method's signature (names and types), so a
+    typo such as ``sigm`` or ``sigma: high`` stops the run before any job starts."""
+    from .denoisers import DENOISERS
+    from .generators import GENERATORS
+    from .upscalers import UPSCALERS
+
+    for step, registry in (("generate", GENERATORS), ("denoise", DENOISERS), ("upscale", UPSCALERS)):
+        block = config.get(step, {})
+        options = dict(block.get("options", {}))
+        try:
+            registry.check_options(block["method"], options)
+        except RoomtourError as exc:
+            raise RoomtourError(where, f"{step}.options: {exc.problem} ({exc.where})") from None
+        if step == "denoise" and block["method"] == "fastdvdnet" and isinstance(options.get("sigma"), str) \
+                and options["sigma"] != "auto":
+            raise RoomtourError(where, f"denoise.options: sigma must be a number or 'auto', not {options['sigma']!r}")
 
 
 def load_config(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> dict:
@@ -120,7 +140,9 @@ def safe_name(stem: str) -> str:
 
 def image_sources(config: dict, where: str = "config") -> dict[str, str]:
     """Map image name -> source: ``procedural:<scene>`` or a photo file path."""
-    images = config["images"]
+    images = config.get("images")
+    if not images:
+        return {}
     if "procedural" in images:
         return {name: f"procedural:{name}" for name in images["procedural"]}
     directory = Path(images["directory"])
@@ -133,7 +155,12 @@ def image_sources(config: dict, where: str = "config") -> dict[str, str]:
         return out
     if not directory.is_dir():
         raise RoomtourError(directory, "images.directory is not a directory")
-    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files, skipped = photo_files(directory)
+    if skipped:
+        import sys
+
+        print(f"roomtour: {directory}: skipping {len(skipped)} file(s) that are not photos "
+              f"({', '.join(p.name for p in skipped[:5])}{', ...' if len(skipped) > 5 else ''})", file=sys.stderr)
     if not files:
         raise RoomtourError(directory, f"no photos ({', '.join(IMAGE_SUFFIXES)}) in images.directory")
     out = {}
@@ -143,6 +170,14 @@ def image_sources(config: dict, where: str = "config") -> dict[str, str]:
             raise RoomtourError(p, f"two photos map to the same name {name!r}; list them under images.files")
         out[name] = str(p)
     return out
+
+
+def photo_files(directory: str | Path) -> tuple[list[Path], list[Path]]:
+    """``(photos, skipped)``: the directory's files with a photo suffix (sorted by name), and the
+    other visible files, so a caller can say what it leaves out."""
+    entries = sorted(p for p in Path(directory).iterdir() if p.is_file() and not p.name.startswith("."))
+    photos = [p for p in entries if p.suffix.lower() in IMAGE_SUFFIXES]
+    return photos, [p for p in entries if p not in photos and p.suffix.lower() not in (".yaml", ".yml")]
 
 
 def compare_scale(config: dict) -> float:

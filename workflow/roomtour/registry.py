@@ -34,7 +34,12 @@ class Registry:
             raise RoomtourError(f"{self.kind} {name!r}", f"unknown method; available: {', '.join(self.names())}")
         return self._entries[name]
 
-    def create(self, name: str, options: dict | None = None):
+    def check_options(self, name: str, options: dict | None = None) -> None:
+        """Unknown options and values of the wrong type are one-line errors, before anything loads.
+
+        Types come from the constructor's annotations (``float | str`` allows
+        both); an option without an annotation is accepted as given.
+        """
         cls = self.get(name)
         options = dict(options or {})
         params = inspect.signature(cls.__init__).parameters
@@ -44,7 +49,14 @@ class Registry:
             raise RoomtourError(
                 f"{self.kind} {name!r}", f"unknown option(s) {', '.join(unknown)}; allowed: {', '.join(allowed) or 'none'}"
             )
-        return cls(**options)
+        for key, value in options.items():
+            if key in params and not _fits(params[key].annotation, value):
+                raise RoomtourError(f"{self.kind} {name!r}",
+                                    f"option {key}={value!r} should be {_describe(params[key].annotation)}")
+
+    def create(self, name: str, options: dict | None = None):
+        self.check_options(name, options)
+        return self.get(name)(**dict(options or {}))
 
     def accepts(self, name: str, option: str) -> bool:
         """Whether the method takes a given constructor option (e.g. ``weights_dir``)."""
@@ -53,3 +65,35 @@ class Registry:
     def uses_gpu(self, name: str) -> bool:
         """Whether the method can use a GPU (drives the rules' ``gpu`` resource tag)."""
         return bool(getattr(self.get(name), "uses_gpu", False))
+
+
+_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "dict": (dict,), "list": (list, tuple),
+          "None": (type(None),)}
+
+
+def _annotation_types(annotation):
+    """Python types allowed by a simple annotation string such as ``float | str`` (None: unknown)."""
+    if annotation is inspect.Parameter.empty or not isinstance(annotation, str):
+        return None
+    allowed = []
+    for part in annotation.replace(" ", "").split("|"):
+        part = part.split("[")[0]
+        if part not in _TYPES:
+            return None
+        allowed.extend(_TYPES[part])
+    return tuple(allowed)
+
+
+def _fits(annotation, value) -> bool:
+    allowed = _annotation_types(annotation)
+    if allowed is None:
+        return True
+    if isinstance(value, bool) and bool not in allowed:
+        return False  # True is an int in Python, but not a number of pixels
+    return isinstance(value, allowed)
+
+
+def _describe(annotation) -> str:
+    names = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true or false",
+             "dict": "a mapping", "list": "a list", "None": "null"}
+    return " or ".join(names.get(p.split("[")[0], p) for p in str(annotation).replace(" ", "").split("|"))

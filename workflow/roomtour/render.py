@@ -203,8 +203,10 @@ class ParallaxRenderer:
         u0, v0, z0 = project(self.k0, p0)
         front = np.isfinite(u0) & np.isfinite(v0) & (z0 > 1e-6)
         inside = front & (u0 >= -0.5) & (u0 <= self.w - 0.5) & (v0 >= -0.5) & (v0 <= self.h - 0.5)
-        mx = np.where(inside, np.clip(u0, 0, self.w - 1), 0).astype(np.float32).reshape(h, w)
-        my = np.where(inside, np.clip(v0, 0, self.h - 1), 0).astype(np.float32).reshape(h, w)
+        # clipped, not zeroed, outside the photo: the maps stay continuous, so a larger copy of
+        # them (the tour samples a full-resolution photo through them) has no seams
+        mx = np.where(front, np.clip(u0, 0, self.w - 1), 0).astype(np.float32).reshape(h, w)
+        my = np.where(front, np.clip(v0, 0, self.h - 1), 0).astype(np.float32).reshape(h, w)
         inside = inside.reshape(h, w)
         # visibility: the photo's surface at the sampled point must project back onto this pixel;
         # at a depth edge the sample sits between two surfaces, so either neighbour's will do
@@ -252,8 +254,10 @@ class ParallaxRenderer:
 
     # -- colour --------------------------------------------------------------------------------
 
-    def render(self, k: np.ndarray, pose: np.ndarray, size=None):
-        """One frame: ``(frame (h, w, 3) uint8, labels (h, w) uint8)``."""
+    def render(self, k: np.ndarray, pose: np.ndarray, size=None, maps: bool = False):
+        """One frame: ``(frame (h, w, 3) uint8, labels (h, w) uint8)``, and with ``maps`` also the
+        photo coordinates ``(mx, my)`` the visible pixels were sampled from (to resample a
+        larger copy of the photo)."""
         mx, my, labels, target_depth, p0 = self.source_map(k, pose, size)
         frame = cv2.remap(self.photo, mx, my, self.interp, borderMode=cv2.BORDER_REPLICATE)
         outside = labels == EXTRAPOLATED
@@ -262,7 +266,7 @@ class ParallaxRenderer:
         hole = labels == INPAINTED
         if hole.any():
             frame = self._fill(frame, hole, target_depth)
-        return frame, labels
+        return (frame, labels, mx, my) if maps else (frame, labels)
 
     def extrapolate(self, points: np.ndarray) -> np.ndarray:
         """Colours ``(N, 3)`` for 3-D points (first camera's frame) whose rays leave the photo.

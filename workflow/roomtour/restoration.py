@@ -39,17 +39,8 @@ import pandas as pd
 
 from .errors import RoomtourError
 from .metrics import psnr, ssim_reference, warp_error
+from .clips import load_clip
 from .video import read_image
-
-
-def load_clip(directory: str | Path, frames: int | None = None) -> np.ndarray:
-    """Frames of a clip stored as ``directory/*.png`` (sorted by name), ``(T, H, W, 3)``."""
-    directory = Path(directory)
-    files = sorted(directory.glob("*.png"))
-    if not files:
-        raise RoomtourError(directory, "no PNG frames in the clip directory")
-    files = files[:frames] if frames else files
-    return np.stack([read_image(f) for f in files])
 
 
 def bicubic_downscale(frames: np.ndarray, scale: int) -> np.ndarray:
@@ -209,7 +200,7 @@ def mean_frame_scores(restored: np.ndarray, clean: np.ndarray) -> dict:
 
 def tune_strengths(config: dict, log=print) -> dict:
     """``{(method label, sigma): strength}`` chosen on the tuning clip by PSNR."""
-    from .training import add_gaussian_noise
+    from .clips import add_gaussian_noise
 
     dn = config["denoising"]
     clean = load_clip(Path(config["data"]) / dn["tuning_clip"], dn.get("tuning_frames", config.get("frames")))
@@ -233,7 +224,7 @@ def run_denoising(config: dict, log=print, figure_dir: str | Path | None = None)
     """One row per (clip, sigma, method): mean per-frame PSNR/SSIM against the clean clip,
     plus the noisy input's scores (method ``noisy``) and the strength used."""
     from .figures import crop_comparison
-    from .training import add_gaussian_noise
+    from .clips import add_gaussian_noise
 
     dn = config["denoising"]
     strengths = tune_strengths(config, log)

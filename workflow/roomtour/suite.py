@@ -62,7 +62,7 @@ def list_clips(data: str | Path, clips=None) -> list[str]:
 def load_suite_clip(data: str | Path, clip: str, frames: int | None = None):
     """``(frames (T, H, W, 3), CameraPath)`` of one clip, cut to the same length."""
     from .camera import CameraPath, read_pose_file
-    from .restoration import load_clip
+    from .clips import load_clip
 
     data = Path(data)
     video = load_clip(data / "frames" / clip, frames)

@@ -87,7 +87,7 @@ def procedural_clips(scenes, motions, frames: int, width: int, height: int) -> l
 
 def load_clean_material(spec: dict, data_root: str | Path, seed: int = 0, log=print) -> list[np.ndarray]:
     """Every clean training clip as ``(T, H, W, 3)`` uint8 (T >= 5)."""
-    from .restoration import load_clip
+    from .clips import load_clip
 
     root = Path(data_root)
     rng = np.random.default_rng(seed)
@@ -172,13 +172,6 @@ class PatchSampler:
 # --------------------------------------------------------------------------- training
 
 
-def add_gaussian_noise(frames: np.ndarray, sigma: float, seed: int) -> np.ndarray:
-    """Clean uint8 frames + AWGN of ``sigma`` (0-255 scale), rounded and clipped to uint8."""
-    rng = np.random.default_rng(seed)
-    noisy = frames.astype(np.float64) + rng.normal(0.0, sigma, frames.shape)
-    return np.clip(np.round(noisy), 0, 255).astype(np.uint8)
-
-
 def validate(denoiser, clips: dict, sigmas, seed: int = 0) -> dict:
     """Mean per-frame PSNR (dB) of ``denoiser`` on noisy versions of held-out clips, per sigma."""
     from .metrics import psnr
@@ -215,7 +208,7 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
     from .denoisers import FastDVDnetDenoiser
     from .models.fastdvdnet import FastDVDnet
     from .models.runtime import apply_thread_limit, select_device
-    from .restoration import load_clip
+    from .clips import load_clip
 
     apply_thread_limit()
     dev = select_device(device)
@@ -276,5 +269,8 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
     record["total_seconds"] = round(time.monotonic() - t_start, 1)
     save_fp16_safetensors(net, out, {"roomtour": record})
     tmp.unlink(missing_ok=True)
-    Path(out).with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    from .video import atomic_path
+
+    with atomic_path(Path(out).with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
     return record

@@ -30,8 +30,12 @@ from .errors import RoomtourError
 __all__ = [
     "ffmpeg_exe",
     "read_video",
+    "iter_frames",
     "write_video",
     "write_preview",
+    "VideoWriter",
+    "probe",
+    "mux_audio",
     "video_info",
     "read_image",
     "write_image",
@@ -49,6 +53,12 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, suffix: str | None = None):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
@@ -58,6 +68,8 @@ def atomic_path(path: str | Path, suffix: str | None = None):
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600); the result gets the mode any new file would
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -118,25 +130,93 @@ def _as_frames(frames) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def _encode(frames: np.ndarray, target: Path, fps: float, output_kwargs: dict) -> None:
+LOSSLESS = {"vcodec": "ffv1", "level": 3, "pix_fmt": "gbrp", "format": "matroska"}
+
+
+def h264(crf: int = 18, preset: str = "medium") -> dict:
+    """H.264 settings every browser and phone plays: yuv420p, moov atom first (``+faststart``)."""
+    return {"vcodec": "libx264", "pix_fmt": "yuv420p", "crf": crf, "preset": preset, "movflags": "+faststart",
+            "format": "mp4"}
+
+
+class VideoWriter:
+    """Stream frames to ffmpeg one at a time, so memory does not grow with the video.
+
+    The file appears under its final name only when :meth:`close` succeeds
+    (a temporary file beside it is renamed); leaving the ``with`` block by an
+    exception discards it.  Frames are ``(H, W, 3)`` uint8 RGB of the size
+    given; ``output`` is ffmpeg output settings (:data:`LOSSLESS`, :func:`h264`).
+    """
+
+    def __init__(self, path: str | Path, width: int, height: int, fps: float, output: dict | None = None):
+        self.path = Path(path)
+        self.size = (int(width), int(height))
+        output = dict(output or LOSSLESS)
+        suffix = ".mkv" if output.get("format") == "matroska" else self.path.suffix or ".mp4"
+        self._atomic = atomic_path(self.path, suffix=suffix)
+        self.tmp = self._atomic.__enter__()
+        stream = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=fps)
+        self.proc = (
+            stream.output(str(self.tmp), **output)
+            .overwrite_output()
+            .global_args("-loglevel", "error")
+            .run_async(pipe_stdin=True, pipe_stderr=True, cmd=ffmpeg_exe())
+        )
+        self.frames = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        frame = np.asarray(frame)
+        if frame.shape != (self.size[1], self.size[0], 3) or frame.dtype != np.uint8:
+            raise ValueError(f"expected a {self.size[0]}x{self.size[1]} uint8 RGB frame, got {frame.shape} {frame.dtype}")
+        try:
+            self.proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+        except BrokenPipeError:
+            self._fail()
+        self.frames += 1
+
+    def _fail(self):
+        err = self.proc.stderr.read().decode(errors="replace").strip()
+        self.proc.wait()
+        self._atomic.__exit__(RuntimeError, None, None)
+        raise RoomtourError(self.path, f"ffmpeg failed to encode: {err[-200:] or 'no message'}")
+
+    def close(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        err = self.proc.stderr.read().decode(errors="replace").strip()
+        if self.proc.wait() != 0 or self.frames == 0:
+            self._atomic.__exit__(RuntimeError, None, None)
+            raise RoomtourError(self.path, f"ffmpeg failed to encode: {err[-200:] or 'no frames written'}")
+        self._atomic.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        self.proc.kill()
+        self.proc.wait()
+        self._atomic.__exit__(RuntimeError, None, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+        return False
+
+
+def _encode(frames: np.ndarray, target: Path, fps: float, output: dict) -> None:
     _, h, w, _ = frames.shape
-    stream = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{w}x{h}", framerate=fps)
-    proc = (
-        stream.output(str(target), **output_kwargs)
-        .overwrite_output()
-        .global_args("-loglevel", "error")
-        .run_async(pipe_stdin=True, pipe_stderr=True, cmd=ffmpeg_exe())
-    )
-    _, err = proc.communicate(input=frames.tobytes())
-    if proc.returncode != 0:
-        raise RoomtourError(target, f"ffmpeg failed to encode: {err.decode(errors='replace').strip()[-200:]}")
+    with VideoWriter(target, w, h, fps, output) as writer:
+        for frame in frames:
+            writer.write(frame)
 
 
 def write_video(path: str | Path, frames, fps: float = 8.0) -> None:
     """Write frames losslessly (FFV1, RGB planes, Matroska), atomically."""
-    frames = _as_frames(frames)
-    with atomic_path(path, suffix=".mkv") as tmp:
-        _encode(frames, tmp, fps, {"vcodec": "ffv1", "level": 3, "pix_fmt": "gbrp", "format": "matroska"})
+    _encode(_as_frames(frames), Path(path), fps, LOSSLESS)
 
 
 def write_preview(path: str | Path, frames, fps: float = 8.0, crf: int = 18) -> None:
@@ -145,23 +225,176 @@ def write_preview(path: str | Path, frames, fps: float = 8.0, crf: int = 18) -> 
     _, h, w, _ = frames.shape
     if h % 2 or w % 2:
         frames = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-    with atomic_path(path, suffix=".mp4") as tmp:
-        _encode(
-            frames,
-            tmp,
-            fps,
-            {"vcodec": "libx264", "pix_fmt": "yuv420p", "crf": crf, "movflags": "+faststart", "format": "mp4"},
-        )
+    _encode(frames, Path(path), fps, h264(crf))
+
+
+def iter_frames(path: str | Path):
+    """Decode a video frame by frame (uint8 RGB), without holding it all in memory."""
+    info = video_info(path)
+    w, h = info["width"], info["height"]
+    proc = (
+        ffmpeg.input(str(path))
+        .output("pipe:", format="rawvideo", pix_fmt="rgb24")
+        .global_args("-loglevel", "error")
+        .run_async(pipe_stdout=True, pipe_stderr=True, cmd=ffmpeg_exe())
+    )
+    size = w * h * 3
+    try:
+        while True:
+            buf = proc.stdout.read(size)
+            if len(buf) < size:
+                break
+            yield np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read().decode(errors="replace").strip()
+        if proc.wait() != 0 and err:
+            raise RoomtourError(path, f"ffmpeg could not decode it ({err.splitlines()[-1]})")
+
+
+def probe(path: str | Path) -> dict:
+    """What a player sees in a video file, from ffmpeg's own report (the ``imageio-ffmpeg``
+    wheel has no ffprobe): ``{"duration", "video": {"codec", "pix_fmt", "width", "height",
+    "fps"}, "audio": {"codec", "sample_rate"} or None, "faststart"}``.  ``faststart`` is
+    whether the MP4's index (``moov``) precedes its data (``mdat``), so browsers can start
+    playing before the download ends."""
+    path = Path(path)
+    if not path.is_file():
+        raise RoomtourError(path, "video not found")
+    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    out = {"duration": None, "video": None, "audio": None, "faststart": None}
+    m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text)
+    if m:
+        out["duration"] = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    for line in text.splitlines():
+        v = re.search(r"Stream #\S+.*?: Video: (\w+).*?, (\w+)(?:\([^)]*\))?, (\d+)x(\d+)", line)
+        if v and out["video"] is None:
+            fps = _FPS_RE.search(line)
+            out["video"] = {"codec": v.group(1), "pix_fmt": v.group(2), "width": int(v.group(3)),
+                            "height": int(v.group(4)), "fps": float(fps.group(1)) if fps else None}
+        a = re.search(r"Stream #\S+.*?: Audio: (\w+).*?, (\d+) Hz", line)
+        if a and out["audio"] is None:
+            out["audio"] = {"codec": a.group(1), "sample_rate": int(a.group(2))}
+    if path.suffix.lower() in (".mp4", ".m4v", ".mov"):
+        out["faststart"] = _moov_before_mdat(path)
+    return out
+
+
+def _moov_before_mdat(path: Path) -> bool:
+    """Walk the MP4's top-level boxes: is ``moov`` met before ``mdat``?"""
+    import struct
+
+    with open(path, "rb") as fh:
+        while True:
+            header = fh.read(8)
+            if len(header) < 8:
+                return False
+            size, kind = struct.unpack(">I4s", header)
+            if kind == b"moov":
+                return True
+            if kind == b"mdat":
+                return False
+            if size == 1:
+                size = struct.unpack(">Q", fh.read(8))[0] - 8
+            elif size == 0:
+                return False
+            fh.seek(size - 8, 1)
+
+
+def mux_audio(video: str | Path, music: str | Path, out: str | Path, duration: float, fade: float = 2.0,
+              bitrate: str = "192k") -> None:
+    """Put ``music`` under ``video`` (video stream copied): looped if short, cut to
+    ``duration`` seconds, faded out over the last ``fade`` seconds, AAC, ``+faststart``."""
+    music = Path(music)
+    if not music.is_file():
+        raise RoomtourError(music, "music file not found")
+    start = max(0.0, duration - fade)
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-stream_loop", "-1",
+           "-i", str(music), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", bitrate,
+           "-af", f"afade=t=out:st={start:.3f}:d={fade:.3f}", "-t", f"{duration:.3f}", "-movflags", "+faststart"]
+    with atomic_path(out, suffix=".mp4") as tmp:
+        proc = subprocess.run([*cmd, "-f", "mp4", str(tmp)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            raise RoomtourError(music, f"ffmpeg could not use it as music ({last[:160]})")
 
 
 # --------------------------------------------------------------------------- images
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read a photo as ``(H, W, 3)`` uint8 RGB; alpha is dropped, grey is expanded.
+MAX_PIXELS = 1 << 28  # 268 megapixels: far beyond any listing photo, well inside memory
+HEIF_SUFFIXES = (".heic", ".heif")
+# EXIF orientation -> (transpose?, rotation with np.rot90 k, flip left-right?) applied in that order
+_ORIENTATION = {2: (False, 0, True), 3: (False, 2, False), 4: (False, 2, True), 5: (True, 0, False),
+                6: (False, 3, False), 7: (True, 2, False), 8: (False, 1, False)}
 
-    16-bit images are scaled to 8 bit.  Raises :class:`RoomtourError` with one
-    line naming the file for a missing, empty or undecodable file.
+
+def _exif_orientation(path: Path) -> int:
+    """The EXIF orientation tag (1 = as stored) without decoding the pixels."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return int(im.getexif().get(0x0112, 1) or 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return 1
+
+
+def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn stored pixels upright for an EXIF orientation tag (2-8; 1 and others unchanged)."""
+    if orientation not in _ORIENTATION:
+        return img
+    transpose, k, flip = _ORIENTATION[orientation]
+    if transpose:
+        img = np.swapaxes(img, 0, 1)
+    if k:
+        img = np.rot90(img, k)
+    if flip:
+        img = img[:, ::-1]
+    return np.ascontiguousarray(img)
+
+
+def _image_size(path: Path):
+    """``(width, height)`` from the file's header, or None when Pillow cannot tell."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = None  # roomtour checks the size itself, with a clearer message
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+
+
+def photo_problem(path: str | Path) -> str:
+    """Why a photo cannot be used, from its header alone (cheap: no pixels decoded), or ""."""
+    path = Path(path)
+    if not path.is_file():
+        return f"{path}: image not found"
+    if path.stat().st_size == 0:
+        return f"{path}: image file is empty (0 bytes)"
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:
+            return f"{path}: HEIC/HEIF needs pillow-heif"
+    size = _image_size(path)
+    if size is None:
+        return f"{path}: not a decodable image"
+    if size[0] * size[1] > MAX_PIXELS:
+        return f"{path}: image is {size[0]}x{size[1]}; roomtour reads up to {MAX_PIXELS / 1e6:.0f} megapixels"
+    return ""
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read a photo as ``(H, W, 3)`` uint8 RGB, upright: alpha is dropped, grey is expanded,
+    16-bit images are scaled to 8 bit, and the EXIF orientation (phones store portrait
+    photos sideways and tag them) is applied.  JPEG, PNG, WebP, BMP, TIFF and HEIC/HEIF.
+
+    Raises :class:`RoomtourError` with one line naming the file for a missing, empty,
+    undecodable or absurdly large file.
     """
     path = Path(path)
     if not path.exists():
@@ -170,8 +403,17 @@ def read_image(path: str | Path) -> np.ndarray:
         raise RoomtourError(path, "is a directory, not an image")
     if path.stat().st_size == 0:
         raise RoomtourError(path, "image file is empty (0 bytes)")
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        return _read_heif(path)
+    size = _image_size(path)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        raise RoomtourError(path, f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} megapixels); roomtour "
+                                  f"reads up to {MAX_PIXELS / 1e6:.0f}: downscale it first")
     data = np.fromfile(str(path), dtype=np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    try:
+        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        raise RoomtourError(path, f"OpenCV cannot decode it ({str(exc).strip().splitlines()[-1][:120]})") from None
     if img is None:
         raise RoomtourError(path, "not a decodable image (OpenCV cannot read it)")
     if img.dtype == np.uint16:
@@ -184,9 +426,34 @@ def read_image(path: str | Path) -> np.ndarray:
         img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB)
     else:
         img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    img = apply_orientation(img, _exif_orientation(path))
     if min(img.shape[:2]) < 8:
         raise RoomtourError(path, f"image is too small ({img.shape[1]}x{img.shape[0]} pixels)")
     return img
+
+
+def _read_heif(path: Path) -> np.ndarray:
+    """HEIC/HEIF through pillow-heif (phones' default format), upright."""
+    from PIL import Image, ImageOps
+
+    try:
+        import pillow_heif
+    except ImportError:
+        raise RoomtourError(path, "HEIC/HEIF needs pillow-heif (pip install pillow-heif)") from None
+    pillow_heif.register_heif_opener()
+    try:
+        with Image.open(path) as im:
+            if im.size[0] * im.size[1] > MAX_PIXELS:
+                raise RoomtourError(path, f"image is {im.size[0]}x{im.size[1]}; roomtour reads up to "
+                                          f"{MAX_PIXELS / 1e6:.0f} megapixels: downscale it first")
+            img = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    except RoomtourError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is "not a readable HEIC"
+        raise RoomtourError(path, f"not a readable HEIC/HEIF image ({exc.__class__.__name__})") from None
+    if min(img.shape[:2]) < 8:
+        raise RoomtourError(path, f"image is too small ({img.shape[1]}x{img.shape[0]} pixels)")
+    return np.ascontiguousarray(img)
 
 
 def write_image(path: str | Path, rgb: np.ndarray) -> None:
@@ -197,6 +464,30 @@ def write_image(path: str | Path, rgb: np.ndarray) -> None:
         raise RoomtourError(path, "OpenCV could not encode the image")
     with atomic_path(path) as tmp:
         buf.tofile(str(tmp))
+
+
+def trim_borders(rgb: np.ndarray, max_fraction: float = 0.05, tolerance: float = 4.0) -> np.ndarray:
+    """Remove uniform frame lines around a photo (scanner or dataset borders, e.g. the white
+    and black edges of NYU Depth V2 frames): rows and columns at each edge, up to
+    ``max_fraction`` of the size, whose pixels all lie within ``tolerance`` grey levels of
+    the line's mean.  A camera would carry such a line into every frame as a streak."""
+    h, w = rgb.shape[:2]
+    grey = rgb.astype(np.float32).mean(axis=2)
+
+    def uniform(line):
+        return float(np.abs(line - line.mean()).max()) <= tolerance
+
+    def count(lines, limit):
+        n = 0
+        while n < limit and uniform(lines[n]):
+            n += 1
+        return n
+
+    top = count(grey, int(max_fraction * h))
+    bottom = count(grey[::-1], int(max_fraction * h))
+    left = count(grey.T, int(max_fraction * w))
+    right = count(grey.T[::-1], int(max_fraction * w))
+    return rgb[top: h - bottom, left: w - right]
 
 
 def fit_to_size(rgb: np.ndarray, width: int, height: int) -> np.ndarray:

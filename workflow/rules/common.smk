@@ -37,12 +37,12 @@ except RoomtourError as exc:
     raise WorkflowError(f"roomtour: {exc}") from None
 
 R = config["results_dir"].rstrip("/")  # every output lives under it: one config, one results tree
-MOTIONS = list(config["motions"])
+MOTIONS = list(config.get("motions", {}))
 CHAINS = list(config["chains"])
 # every video the metrics need, intermediates included, plus the frozen baseline
 VIDEO_CHAINS = required_chains(CHAINS + list(BASELINES))
 SCORED_CHAINS = CHAINS + list(BASELINES)
-PROCEDURAL = "procedural" in config["images"]
+PROCEDURAL = "procedural" in config.get("images", {})
 WIDTH, HEIGHT = config["video"]["width"], config["video"]["height"]
 COMPARE_SCALE = compare_scale(config)
 COMPARE_W, COMPARE_H = compare_size(config)
@@ -56,6 +56,9 @@ wildcard_constraints:
     image=r"[A-Za-z0-9_]+",
     motion=r"[A-Za-z0-9_]+",
     chain=CHAIN_RE,
+    listing=r"[A-Za-z0-9_]+",
+    fmt=r"16x9|9x16|1x1",
+    shot=r"[A-Za-z0-9_]+",
 
 
 def env_for(step):
@@ -75,6 +78,8 @@ def gpu_tag(step):
 
 
 def options_json(step):
+    """A step's options as JSON.  Rules take it through a function: a string param would be
+    formatted with wildcards, and adapter templates such as ``{photo}`` would break it."""
     return json.dumps(config[step].get("options", {}), sort_keys=True)
 
 
@@ -92,7 +97,10 @@ def framing_of(motion):
 
 
 def final_targets():
-    targets = [f"{R}/summary.csv", f"{R}/summary.md", f"{R}/figures/metrics.png"]
+    targets = tour_targets()
+    if not (IMAGES and MOTIONS):
+        return targets
+    targets += [f"{R}/summary.csv", f"{R}/summary.md", f"{R}/figures/metrics.png"]
     targets += expand(
         f"{R}/figures/contact/{{image}}/{{motion}}.png", image=IMAGES, motion=MOTIONS
     )
@@ -233,3 +241,92 @@ def partial_summary():
         f"partial summary written to {R}/summary.md (failures listed there)",
         file=sys.stderr,
     )
+
+
+# --------------------------------------------------------------------------- tours
+
+TOUR_FORMATS = {"16x9": "16:9", "9x16": "9:16", "1x1": "1:1"}
+_TOUR_SHOTS = {}
+
+
+def tour_shots(listing):
+    """The listing's shots in order (read once per run; a bad folder is one line)."""
+    if listing not in _TOUR_SHOTS:
+        from roomtour.tour import read_folder
+
+        spec = config["tours"][listing]
+        from roomtour.video import photo_problem
+
+        try:
+            shots = read_folder(
+                spec["photos"], log=lambda m: print(f"roomtour: {m}", file=sys.stderr)
+            )
+        except RoomtourError as exc:
+            raise WorkflowError(f"roomtour: tours.{listing}: {exc}") from None
+        usable = []
+        for shot in shots:
+            problem = photo_problem(shot.path)
+            if problem:
+                print(f"roomtour: tours.{listing}: warning: skipping {problem}", file=sys.stderr)
+            else:
+                usable.append(shot)
+        if not usable:
+            raise WorkflowError(f"roomtour: tours.{listing}: no usable photo in {spec['photos']}")
+        _TOUR_SHOTS[listing] = usable
+    return _TOUR_SHOTS[listing]
+
+
+def tour_shot(listing, name):
+    for shot in tour_shots(listing):
+        if shot.name == name:
+            return shot
+    raise WorkflowError(f"roomtour: tours.{listing}: no photo named {name!r}")
+
+
+def tour_caption(listing, name):
+    return tour_shot(listing, name).caption if config["tours"][listing]["captions"] else ""
+
+
+def tour_seconds_arg(listing, name):
+    seconds = tour_shot(listing, name).seconds
+    return f"--seconds {float(seconds)}" if seconds else ""
+
+
+def tour_args(listing, fmt, cards=False):
+    """The tour command's shared options (shell-quoted)."""
+    spec = config["tours"][listing]
+    args = [
+        f"--format {shlex.quote(TOUR_FORMATS[fmt])}",
+        f"--seconds-per-photo {float(spec['seconds_per_photo'])}",
+        f"--fps {float(spec['fps'])}",
+        f"--chain {shlex.quote(spec['chain'])}",
+        f"--transition {shlex.quote(spec['transition'])}",
+        f"--crossfade {float(spec['crossfade'])}",
+        f"--min-visible {float(spec['min_visible'])}",
+        f"--crf {int(spec['crf'])}",
+    ]
+    if spec["captions"]:
+        args.append("--captions")
+    if spec.get("size"):
+        args.append(f"--size {shlex.quote(spec['size'])}")
+    if cards:
+        args += [f"--title {shlex.quote(spec['title'])}", f"--outro {shlex.quote(spec['outro'])}"]
+    return " ".join(args)
+
+
+def tour_mux_inputs(wc):
+    """The silent tour, and the music when it exists (a missing music file fails this job
+    alone, with one line naming it, instead of stopping the whole run)."""
+    inputs = {"video": f"{R}/tours/{wc.listing}/{wc.fmt}.silent.mp4"}
+    music = config["tours"][wc.listing]["music"]
+    if music and Path(music).exists():
+        inputs["music"] = music
+    return inputs
+
+
+def tour_targets():
+    return [
+        f"{R}/tours/{listing}/{fmt.replace(':', 'x')}.mp4"
+        for listing, spec in config.get("tours", {}).items()
+        for fmt in spec["formats"]
+    ]

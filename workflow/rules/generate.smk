@@ -19,8 +19,8 @@ rule generate:
         mem_mb=config["resources"]["generate"]["mem_mb"],
         runtime=config["resources"]["generate"]["runtime"],
     params:
-        method=config["generate"]["method"],
-        options=options_json("generate"),
+        method=lambda wc: config["generate"]["method"],
+        options=lambda wc: options_json("generate"),
         framing=lambda wc: framing_of(wc.motion),
         size=f"{WIDTH}x{HEIGHT}",
         fps=config["video"]["fps"],

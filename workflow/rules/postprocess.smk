@@ -21,9 +21,9 @@ rule denoise:
         mem_mb=config["resources"]["denoise"]["mem_mb"],
         runtime=config["resources"]["denoise"]["runtime"],
     params:
-        method=config["denoise"]["method"],
-        options=options_json("denoise"),
-        weights_dir=config["weights_dir"],
+        method=lambda wc: config["denoise"]["method"],
+        options=lambda wc: options_json("denoise"),
+        weights_dir=lambda wc: config["weights_dir"],
     shell:
         "python -m roomtour --threads {threads} denoise {input:q} {output:q} --method {params.method:q}"
         " --options {params.options:q} --weights-dir {params.weights_dir:q} 2> {log:q}"
@@ -48,10 +48,10 @@ rule upscale:
         mem_mb=config["resources"]["upscale"]["mem_mb"],
         runtime=config["resources"]["upscale"]["runtime"],
     params:
-        method=config["upscale"]["method"],
+        method=lambda wc: config["upscale"]["method"],
         scale=config["upscale"]["scale"],
-        options=options_json("upscale"),
-        weights_dir=config["weights_dir"],
+        options=lambda wc: options_json("upscale"),
+        weights_dir=lambda wc: config["weights_dir"],
     shell:
         "python -m roomtour --threads {threads} upscale {input:q} {output:q} --method {params.method:q}"
         " --scale {params.scale} --options {params.options:q} --weights-dir {params.weights_dir:q}"

@@ -21,8 +21,8 @@ rule train_fastdvdnet:
         mem_mb=config["resources"]["train"]["mem_mb"],
         runtime=config["resources"]["train"]["runtime"],
     params:
-        data_root=config["training"]["data_root"],
-        device=config["training"]["device"],
+        data_root=lambda wc: config["training"]["data_root"],
+        device=lambda wc: config["training"]["device"],
     shell:
         "python -m roomtour --threads {threads} train-denoiser {input.recipe:q}"
         " --data-root {params.data_root:q} --device {params.device:q} --out {output.weights:q}"

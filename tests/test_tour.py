@@ -1,0 +1,176 @@
+"""Property tours: a photo folder -> one MP4 (small sizes: the logic, not the 1080p speed)."""
+
+import subprocess
+import sys
+import wave
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from roomtour.camera import preset_path
+from roomtour.errors import RoomtourError
+from roomtour.scenes import get_scene, render_frame
+from roomtour.tour import TourOptions, caption_from_name, crossfade, read_folder, render_tour, timeline_frames
+from roomtour.video import probe, read_video, write_image
+
+SIZE = (128, 72)
+FPS = 12
+
+
+def _room_photo(scene: str, w: int = 320, h: int = 180) -> np.ndarray:
+    cam = preset_path("stationary", 1, 60, w / h)
+    return render_frame(get_scene(scene), cam.w2c[0], cam.intrinsics[0], w, h)[0]
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("listing")
+    write_image(folder / "01_living-room.png", _room_photo("living"))
+    write_image(folder / "02_bedroom.jpg", _room_photo("bedroom"))
+    write_image(folder / "03_second_bedroom.png", _room_photo("bedroom")[:, ::-1])
+    return folder
+
+
+def _options(**kw):
+    base = dict(seconds_per_photo=1.0, fps=FPS, crossfade=0.25, resolution=SIZE, preset="ultrafast")
+    base.update(kw)
+    return TourOptions(**base)
+
+
+@pytest.fixture(scope="module")
+def made(photo_folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("tour") / "tour.mp4"
+    report = render_tour(photo_folder, out, _options(captions=True), log=lambda m: None)
+    return out, report
+
+
+def test_a_three_photo_tour_decodes_with_the_right_size_length_and_format(made):
+    out, report = made
+    frames = read_video(out)
+    assert frames.shape[1:3] == (SIZE[1], SIZE[0])
+    # n photos x seconds x fps, less one crossfade per join
+    expected = 3 * FPS - 2 * 3
+    assert abs(len(frames) - expected) <= 1 and report["frames"] == len(frames)
+    info = probe(out)
+    assert info["video"]["codec"] == "h264" and info["video"]["pix_fmt"] == "yuv420p"
+    assert info["faststart"] is True and info["audio"] is None
+    assert info["duration"] == pytest.approx(expected / FPS, abs=1.5 / FPS)
+
+
+def test_the_camera_moves_no_frame_is_constant_and_every_frame_comes_from_the_photos(made):
+    out, report = made
+    frames = read_video(out).astype(np.int16)
+    steps = np.abs(np.diff(frames, axis=0)).reshape(len(frames) - 1, -1).mean(axis=1)
+    assert (steps > 0.05).all()  # consecutive frames differ everywhere in the tour
+    assert (frames.reshape(len(frames), -1, 3).std(axis=1).max(axis=1) > 5).all()
+    assert all(s["min_visible"] >= 0.97 for s in report["shots"])
+    assert {s["photo"] for s in report["shots"]} == {"01_living-room.png", "02_bedroom.jpg",
+                                                      "03_second_bedroom.png"}
+
+
+def test_music_is_trimmed_under_the_tour_as_aac(photo_folder, tmp_path):
+    music = tmp_path / "music.wav"
+    rate = 8000
+    tone = (np.sin(2 * np.pi * 440 * np.arange(rate * 10) / rate) * 8000).astype(np.int16)  # 10 s
+    with wave.open(str(music), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(tone.tobytes())
+    out = tmp_path / "with_music.mp4"
+    render_tour(photo_folder, out, _options(music=str(music), title="12 Oak Street"), log=lambda m: None)
+    info = probe(out)
+    assert info["audio"]["codec"] == "aac"
+    video_seconds = len(read_video(out)) / FPS
+    assert info["duration"] == pytest.approx(video_seconds, abs=0.2)  # cut to the video, not 10 s
+    assert info["faststart"] is True
+    assert not list(tmp_path.glob("*.silent.mp4"))
+
+
+def test_portrait_windows_travel_across_the_photo(photo_folder, tmp_path):
+    out = tmp_path / "portrait.mp4"
+    render_tour(photo_folder, out, _options(format="9:16", resolution=(72, 128), transition="cut"),
+                log=lambda m: None)
+    frames = read_video(out)
+    assert frames.shape[1:3] == (128, 72)
+    first, last = frames[0].astype(float), frames[FPS - 1].astype(float)
+    # the window has travelled sideways: the last frame matches a shifted first frame better than an unshifted one
+    shifts = {dx: np.abs(np.roll(first, dx, axis=1)[:, 12:-12] - last[:, 12:-12]).mean() for dx in range(-10, 11)}
+    assert min(shifts, key=shifts.get) != 0
+
+
+def test_cards_and_crossfades_count_in_the_timeline():
+    opts = _options(title="A", outro="B")
+    from roomtour.tour import Shot
+    from pathlib import Path
+
+    shots = [Shot(Path(f"{i}.png")) for i in range(4)]
+    card = int(round(2.5 * FPS))
+    assert timeline_frames(opts, shots) == 4 * FPS + 2 * card - 5 * 3
+    a = [np.full((2, 2, 3), 0, np.uint8)] * 6
+    b = [np.full((2, 2, 3), 200, np.uint8)] * 6
+    joined = list(crossfade([a, b], 2))
+    assert len(joined) == 10
+    assert [int(f[0, 0, 0]) for f in joined[3:7]] == [0, 67, 133, 200]  # a ramp, no jump
+
+
+def test_order_and_captions_from_a_tour_yaml(tmp_path):
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(tmp_path / name, _room_photo("living", 64, 36))
+    (tmp_path / "tour.yaml").write_text("photos:\n  - {file: c.png, caption: Kitchen, motion: push_in, seconds: 2}\n"
+                                        "  - a.png\n")
+    messages = []
+    shots = read_folder(tmp_path, log=messages.append)
+    assert [s.path.name for s in shots] == ["c.png", "a.png"]
+    assert shots[0].caption == "Kitchen" and shots[0].move == "push_in" and shots[0].seconds == 2
+    assert any("leaves out 1 photo" in m and "b.png" in m for m in messages)
+    assert caption_from_name(tmp_path / "07_master-bedroom.jpg") == "Master bedroom"
+    (tmp_path / "tour.yaml").write_text("photos:\n  - {file: a.png, motion: fly}\n")
+    with pytest.raises(RoomtourError, match="tour.yaml: photos\\[0\\]: motion must be one of"):
+        read_folder(tmp_path)
+
+
+def test_a_bad_photo_is_skipped_with_a_warning_unless_strict(photo_folder, tmp_path):
+    import shutil
+
+    folder = tmp_path / "photos"
+    shutil.copytree(photo_folder, folder)
+    (folder / "04_broken.jpg").write_bytes(b"not a jpeg at all")
+    messages = []
+    report = render_tour(folder, tmp_path / "t.mp4", _options(), log=messages.append)
+    assert len(report["shots"]) == 3
+    assert sum("skipping" in m and "04_broken.jpg" in m for m in messages) == 1
+    with pytest.raises(RoomtourError, match="04_broken.jpg"):
+        render_tour(folder, tmp_path / "t2.mp4", _options(strict=True), log=lambda m: None)
+    assert not (tmp_path / "t2.mp4").exists()
+
+
+def test_an_empty_folder_is_one_clear_error(tmp_path):
+    with pytest.raises(RoomtourError, match="no photos"):
+        render_tour(tmp_path, tmp_path / "t.mp4", _options(), log=lambda m: None)
+    (tmp_path / "x.jpg").write_bytes(b"")
+    with pytest.raises(RoomtourError, match="no usable photo"):
+        render_tour(tmp_path, tmp_path / "t.mp4", _options(), log=lambda m: None)
+
+
+def test_tour_command_line(photo_folder, tmp_path):
+    out = tmp_path / "cli.mp4"
+    proc = subprocess.run([sys.executable, "-m", "roomtour", "tour", str(photo_folder), "-o", str(out),
+                           "--size", "96x54", "--fps", "8", "--seconds-per-photo", "1", "--crossfade", "0.25",
+                           "--title", "12 Oak Street", "--captions"],
+                          capture_output=True, text=True, cwd=REPO, env=_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.is_file() and "frames" in proc.stdout
+    assert "tour: photo 3/3" in proc.stderr  # progress
+    bad = subprocess.run([sys.executable, "-m", "roomtour", "tour", str(tmp_path / "nowhere"), "-o",
+                          str(tmp_path / "x.mp4")], capture_output=True, text=True, cwd=REPO, env=_env())
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith("roomtour: error:")
+
+
+def _env():
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO / "workflow")
+    return env

@@ -1,0 +1,65 @@
+# Property tours: photo folder -> one shot per photo (cached) -> silent tour -> tour with music.
+# Changing one photo re-renders its shot only; changing the music re-runs tour_mux only.
+
+
+rule tour_shot:
+    input:
+        photo=lambda wc: str(tour_shot(wc.listing, wc.shot).path),
+    output:
+        video=f"{R}/tours/{{listing}}/{{fmt}}/shots/{{shot}}.mp4",
+        coverage=f"{R}/tours/{{listing}}/{{fmt}}/shots/{{shot}}.coverage.csv",
+    log:
+        f"{R}/logs/tour_shot/{{listing}}/{{fmt}}/{{shot}}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    params:
+        caption=lambda wc: tour_caption(wc.listing, wc.shot),
+        move=lambda wc: tour_shot(wc.listing, wc.shot).move,
+        seconds=lambda wc: tour_seconds_arg(wc.listing, wc.shot),
+        options=lambda wc: tour_args(wc.listing, wc.fmt),
+    shell:
+        "python -m roomtour --threads {threads} tour-segment {output.video:q} --photo {input.photo:q}"
+        " --caption {params.caption:q} --move {params.move:q} {params.seconds} {params.options}"
+        " --coverage {output.coverage:q} 2> {log:q}"
+
+
+rule tour_video:
+    input:
+        shots=lambda wc: [
+            f"{R}/tours/{wc.listing}/{wc.fmt}/shots/{s.name}.mp4"
+            for s in tour_shots(wc.listing)
+        ],
+        first=lambda wc: str(tour_shots(wc.listing)[0].path),
+        last=lambda wc: str(tour_shots(wc.listing)[-1].path),
+    output:
+        f"{R}/tours/{{listing}}/{{fmt}}.silent.mp4",
+    log:
+        f"{R}/logs/tour_video/{{listing}}/{{fmt}}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    params:
+        options=lambda wc: tour_args(wc.listing, wc.fmt, cards=True),
+    shell:
+        "python -m roomtour --threads {threads} tour-assemble {output:q} {input.shots:q}"
+        " --first-photo {input.first:q} --last-photo {input.last:q} {params.options} 2> {log:q}"
+
+
+rule tour_mux:
+    input:
+        unpack(tour_mux_inputs),
+    output:
+        f"{R}/tours/{{listing}}/{{fmt}}.mp4",
+    log:
+        f"{R}/logs/tour_mux/{{listing}}/{{fmt}}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        music=lambda wc: (
+            f"--music {shlex.quote(config['tours'][wc.listing]['music'])}"
+            if config["tours"][wc.listing]["music"]
+            else ""
+        ),
+    shell:
+        "python -m roomtour tour-mux {input.video:q} {output:q} {params.music} 2> {log:q}"
