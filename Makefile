@@ -1,29 +1,44 @@
-# roomtour: the commands README.md gives.
-.PHONY: setup run study learned restoration re10k re10k-chains train-fastdvdnet test test-fast lint bench clean
+# roomtour: the commands README.md gives. Every target installs .venv first (scripts/install.sh),
+# and calls the venv's programs by path, so nothing needs an activated environment.
+.PHONY: setup run study study-exact learned tour restoration restoration-hd re10k re10k-chains depth-share \
+	hole-fill train-fastdvdnet finetune-fastdvdnet test test-fast lint bench clean
 
 VENV := .venv
 BIN := $(VENV)/bin
+SNAKEMAKE := $(BIN)/snakemake --workflow-profile config/profiles/default --cores 2
 
 setup:
 	bash scripts/install.sh
 
-# The main job: the default workflow on the embedded procedural rooms.
+# The main job: the default workflow on the embedded procedural rooms (results/).
 run: setup
-	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2
+	$(SNAKEMAKE)
 
-# The 6 photos x 3 CamI2V motions grid (needs ../shared beside the repo).
+# The 6 photos x 3 CamI2V motions grid in fit framing (needs ../shared beside the repo; results/study/).
 study: setup
-	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2 --configfile config/study.yaml
+	$(SNAKEMAKE) --configfile config/study.yaml
 
-# The default grid with FSRCNN as the upscaler (weights from ../shared/weights).
+# The same photos along CamI2V's paths as given, raw videos only (results/study_exact/).
+study-exact: setup
+	$(SNAKEMAKE) --configfile config/study_exact.yaml
+
+# The default grid with FSRCNN as the upscaler (weights from ../shared/weights; results/learned/).
 learned: setup
-	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2 --configfile config/learned.yaml
+	$(SNAKEMAKE) --configfile config/learned.yaml
 
-# Synthetic-degradation benchmark of the upscalers and denoisers on RealEstate10K clips.
+# Property tours of a photo folder, 16:9 and 9:16 (results/tour/tours/).
+tour: setup
+	$(SNAKEMAKE) --configfile config/tour.yaml
+
+# Synthetic-degradation benchmark of the upscalers and denoisers on RealEstate10K clips (384x256).
 restoration: setup
 	$(BIN)/roomtour --threads 2 restoration config/restoration.yaml --out results/restoration
 
-# Generators (static, homography, parallax) against the real frames of RealEstate10K clips.
+# The denoising benchmark at 1280x720 (held-out study photos moved along camera paths).
+restoration-hd: setup
+	$(BIN)/roomtour --threads 2 restoration config/restoration_hd.yaml --out results/restoration_hd --only dn
+
+# Generators (static, homography, parallax, popup) against the real frames of RealEstate10K clips.
 re10k: setup
 	$(BIN)/roomtour --threads 1 suite config/re10k.yaml --out results/re10k
 
@@ -31,9 +46,21 @@ re10k: setup
 re10k-chains: setup
 	$(BIN)/roomtour --threads 2 suite config/re10k_chains.yaml --out results/re10k_chains
 
-# Retrain roomtour's FastDVDnet weights (use a GPU: ~4 min on an H100, hours on 2 CPU cores).
+# Exact vs estimated depth on the procedural rooms with furniture; hole filling against exact renders.
+depth-share: setup
+	$(BIN)/python scripts/depth_share.py
+
+hole-fill: setup
+	$(BIN)/python scripts/hole_fill.py
+
+# Retrain roomtour's FastDVDnet v1 weights from scratch (a GPU: ~4 min on an H100; days on 2 CPU cores).
 train-fastdvdnet: setup
-	$(BIN)/snakemake --workflow-profile config/profiles/default --cores 2 train_fastdvdnet
+	$(SNAKEMAKE) train_fastdvdnet
+
+# The v2 fine-tune (native-resolution patches, 8-bit noise, strength mismatch; ~45 min on 2 CPU cores).
+finetune-fastdvdnet: setup
+	$(BIN)/roomtour --threads 2 train-denoiser config/fastdvdnet_finetune.yaml --data-root ../shared/data \
+		--out results/training/fastdvdnet-roomtour-v2.safetensors
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -41,7 +68,7 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
-lint:
+lint: setup
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 

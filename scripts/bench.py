@@ -85,9 +85,10 @@ def method_speeds() -> list[tuple[str, str, float]]:
     for name in DENOISERS.names():
         den = DENOISERS.create(name, denoise_options.get(name, {}))
         rows.append((f"denoise {name} {denoise_options.get(name, '')}", "384x256", frames_per_second(den.denoise, clip)))
-    big = np.stack([cv2.resize(f, (960, 540), interpolation=cv2.INTER_CUBIC) for f in clip[:6]])
     fdv = DENOISERS.create("fastdvdnet", {"sigma": 20})
-    rows.append(("denoise fastdvdnet {'sigma': 20}", "960x540", frames_per_second(fdv.denoise, big)))
+    for w, h in ((960, 540), (1280, 720)):
+        big = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC) for f in clip[:4]])
+        rows.append(("denoise fastdvdnet {'sigma': 20}", f"{w}x{h}", frames_per_second(fdv.denoise, big)))
     rows += generator_speeds()
     rows.append(("metrics (all, with reference)", "384x256",
                  frames_per_second(lambda f: video_metrics(f, f, (384, 256)), clip)))
@@ -110,16 +111,62 @@ def generator_speeds() -> list[tuple[str, str, float]]:
     cam = preset_path("orbit_up", 16, 60, 1.5)
     photo, depth = render_frame(SCENES["living"], cam.w2c[0], cam.intrinsics[0], 384, 256, depth=True)
     k0 = intrinsics_matrix(cam.intrinsics[0], 384, 256)
-    for label, name, opts, d in [
-        ("generate parallax (exact depth), 1 thread", "parallax", {}, depth),
-        ("generate parallax (layout depth, estimated inside), 1 thread", "parallax", {"depth": {"source": "layout"}}, None),
-        ("generate homography, 1 thread", "homography", {"plane_depth": 4.5}, None),
+    for label, name, opts, d, framing in [
+        ("generate parallax (exact depth), 1 thread", "parallax", {}, depth, "exact"),
+        ("generate parallax (layout depth and fill included), exact framing, 1 thread", "parallax",
+         {"depth": {"source": "layout"}}, None, "exact"),
+        ("generate parallax (layout depth and fill included), fit framing, 1 thread", "parallax",
+         {"depth": {"source": "layout"}}, None, "fit"),
+        ("generate parallax (popup depth and fill included), exact framing, 1 thread", "parallax",
+         {"depth": {"source": "popup"}}, None, "exact"),
+        ("generate homography, 1 thread", "homography", {"plane_depth": 4.5}, None, "exact"),
     ]:
         gen = GENERATORS.create(name, opts)
-        secs = min(_timed(lambda: gen.generate(photo, cam, 384, 256, depth=d)) for _ in range(3))
+        secs = min(_timed(lambda: gen.generate(photo, cam, 384, 256, depth=d, framing=framing)) for _ in range(3))
         rows.append((f"{label}: {secs:.2f} s per 16-frame video", "384x256", 16 / secs))
     rows.append(("layout depth estimate, 1 thread", "384x256", 1 / _timed(lambda: layout_depth(photo, k0))))
     cv2.setNumThreads(2)
+    return rows
+
+
+def tour_speeds() -> list[dict]:
+    """``roomtour tour`` on 10 and 20 listing photos (4 s each, 30 fps, crossfades), 16:9 and
+    9:16 at full size: wall time, frames rendered per second, peak resident memory."""
+    import subprocess
+    import tempfile
+
+    photos = sorted((REPO.parent / "shared" / "data" / "interior_photos").glob("*/*.png"))
+    rows = []
+    if len(photos) < 10:
+        print("skipping the tour benchmark: fewer than 10 photos in ../shared", file=sys.stderr)
+        return rows
+    for count, fmt in ((10, "16:9"), (10, "9:16"), (20, "16:9")):
+        with tempfile.TemporaryDirectory(prefix="roomtour-tour-") as tmp:
+            folder = Path(tmp) / "photos"
+            folder.mkdir()
+            for i in range(count):
+                src = photos[i % len(photos)]
+                (folder / f"{i:02d}_{src.stem}{src.suffix}").symlink_to(src)
+            out = Path(tmp) / "tour.mp4"
+            cmd = [sys.executable, "-m", "roomtour", "tour", str(folder), "-o", str(out), "--format", fmt,
+                   "--title", "12 Oak Street", "--captions"]
+            start = time.monotonic()
+            proc = subprocess.run(["/usr/bin/env", "python3", "-c",
+                                   "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]).returncode; "
+                                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r)",
+                                   *cmd], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(
+                                       REPO / "workflow")))
+            wall = time.monotonic() - start
+            if proc.returncode != 0:
+                print(f"tour benchmark failed: {proc.stderr[-500:]}", file=sys.stderr)
+                continue
+            peak_mb = int(proc.stdout.strip().splitlines()[-1]) / 1024
+            from roomtour.video import probe
+
+            info = probe(out)
+            frames = round(info["duration"] * 30)
+            rows.append({"photos": count, "format": fmt, "wall_s": wall, "fps": frames / wall,
+                         "peak_mb": peak_mb, "duration": info["duration"]})
     return rows
 
 
@@ -192,6 +239,17 @@ def main():
         lines += ["", text.strip(), "",
                   "Made by `make restoration` (`roomtour restoration config/restoration.yaml`); copied here by "
                   "`make bench` from results/restoration/sr_summary.md (fidelity numbers, not timings)."]
+    tours = tour_speeds()
+    if tours:
+        lines += ["", "## Property tours (`roomtour tour`)", "",
+                  "Listing photos from ../shared (RealEstate10K, ViewCrafter and NYU interiors, repeated to reach the "
+                  "count), 4 s per photo at 30 fps with 0.5 s crossfades, a title card and captions, H.264 CRF 18 "
+                  "(`veryfast`), rendering and encoding on the machine's 2 cores:", "",
+                  "| photos | format | output | wall s | frames/s | peak memory (MB) |", "|---:|---|---|---:|---:|---:|"]
+        for r in tours:
+            size = "1920x1080" if r["format"] == "16:9" else "1080x1920"
+            lines.append(f"| {r['photos']} | {r['format']} | {size}, {r['duration']:.1f} s | {r['wall_s']:.0f} | "
+                         f"{r['fps']:.1f} | {r['peak_mb']:.0f} |")
     slurm = slurm_overhead()
     if slurm:
         lines += [
@@ -206,16 +264,20 @@ def main():
             f"({'no differences' if not slurm['differences'] else slurm['differences']}). Worth it only for "
             "jobs much longer than that (GPU generation, the study grid at full size), or group short jobs.",
         ]
-    for name, title, make in [
-        ("dn_summary.md", "Denoising benchmark", "`make restoration` (`roomtour restoration config/restoration.yaml`)"),
+    for folder, name, title, make in [
+        ("restoration", "dn_summary.md", "Denoising benchmark",
+         "`make restoration` (`roomtour restoration config/restoration.yaml`)"),
+        ("restoration_hd", "dn_summary.md", "Denoising benchmark",
+         "`make restoration-hd` (`roomtour restoration config/restoration_hd.yaml --only dn`), 1280x720"),
     ]:
-        path = REPO / "results" / "restoration" / name
+        path = REPO / "results" / folder / name
         if path.exists():
             text = path.read_text().replace(f"# {title}", f"## {title}", 1)
-            lines += ["", text.strip(), "", f"Made by {make}; copied here from results/restoration/{name}."]
-    share = REPO / "results" / "depth_share.md"
-    if share.exists():
-        lines += ["", share.read_text().strip(), "", "Copied here from results/depth_share.md."]
+            lines += ["", text.strip(), "", f"Made by {make}; copied here from results/{folder}/{name}."]
+    for name, make in (("depth_share.md", "python scripts/depth_share.py"), ("hole_fill.md", "python scripts/hole_fill.py")):
+        share = REPO / "results" / name
+        if share.exists():
+            lines += ["", share.read_text().strip(), "", f"Made by `.venv/bin/{make}`; copied here from results/{name}."]
     suite = REPO / "results" / "re10k" / "summary.md"
     if suite.exists():
         text = suite.read_text().replace("# RealEstate10K suite", "## RealEstate10K suite", 1)

@@ -9,7 +9,7 @@ import torch
 
 from conftest import shared_path
 from roomtour.denoisers import (
-    BUNDLED_FASTDVDNET,
+    BUNDLED,
     DENOISERS,
     FastDVDnetDenoiser,
     estimate_noise_sigma,
@@ -130,18 +130,50 @@ def test_a_file_that_is_not_a_fastdvdnet_checkpoint_fails_with_one_line(tmp_path
         FastDVDnetDenoiser(weights="fastdvdnet/model.pth", weights_dir=str(tmp_path))
 
 
-def test_committed_weights_denoise_a_synthetic_noisy_clip(textured_frame):
-    assert BUNDLED_FASTDVDNET.is_file()
-    record = json.loads(BUNDLED_FASTDVDNET.with_suffix(".json").read_text())
+@pytest.mark.parametrize("name", ["roomtour-v1", "roomtour-v2"])
+def test_committed_weights_denoise_a_synthetic_noisy_clip(textured_frame, name):
+    assert BUNDLED[name].is_file()
+    record = json.loads(BUNDLED[name].with_suffix(".json").read_text())
     assert "train-denoiser" in record["command"] and record["held_out"]
     import cv2
 
     clean = _moving_clip(cv2.resize(textured_frame, (128, 96)), n=5, step=2)
     noisy = add_gaussian_noise(clean, 25, seed=0)
-    out = FastDVDnetDenoiser(sigma=25).denoise(noisy)
+    out = FastDVDnetDenoiser(sigma=25, weights=name).denoise(noisy)
     before = np.mean([psnr(a, b) for a, b in zip(noisy, clean)])
     after = np.mean([psnr(a, b) for a, b in zip(out, clean)])
     assert after > before + 4.0, (before, after)  # random weights would not denoise at all
+
+
+def test_default_weights_keep_colour_on_a_real_clip_with_8bit_noise():
+    """A held-out RealEstate10K clip plus sigma-30 noise, rounded and clipped to 8 bit: the mean of
+    (output - clean) per channel stays within half a grey level and the mean chroma within 2 %."""
+    import cv2
+
+    from conftest import shared_path
+    from roomtour.clips import load_clip
+
+    clean = load_clip(shared_path("data", "re10k_cameractrl", "frames", "0f47577ab3441480"), 5)
+    noisy = add_gaussian_noise(clean, 30, seed=0)
+    out = FastDVDnetDenoiser(sigma=30).denoise(noisy)
+    shift = (out.astype(float) - clean.astype(float)).mean(axis=(0, 1, 2))
+    assert np.abs(shift).max() <= 0.5, shift
+
+    def chroma(frames):
+        ycc = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2YCrCb) for f in frames]).astype(float)
+        return np.hypot(ycc[..., 1] - 128, ycc[..., 2] - 128).mean()
+
+    assert chroma(out) / chroma(clean) == pytest.approx(1.0, abs=0.02)
+
+
+def test_bm3d_sigma_is_the_noise_level_on_the_0_255_scale(textured_frame):
+    import cv2
+
+    clean = _moving_clip(cv2.resize(textured_frame, (96, 72)), n=3, step=1)
+    noisy = add_gaussian_noise(clean, 20, seed=1)
+    out = DENOISERS.create("bm3d", {"sigma": 20}).denoise(noisy)
+    gain = np.mean([psnr(a, b) for a, b in zip(out, clean)]) - np.mean([psnr(a, b) for a, b in zip(noisy, clean)])
+    assert gain > 5.0, gain
 
 
 def test_sigma_auto_uses_the_estimate(textured_frame):

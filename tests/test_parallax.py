@@ -8,7 +8,7 @@ from roomtour.camera import CameraPath, intrinsics_matrix, preset_path, read_pos
 from roomtour.depth import OnnxDepthModel, estimate_depth, layout_depth, read_depth
 from roomtour.errors import RoomtourError
 from roomtour.generators import GENERATORS
-from roomtour.render import INPAINTED, VISIBLE, ParallaxRenderer
+from roomtour.render import INPAINTED, ParallaxRenderer
 from roomtour.metrics import masked_psnr, psnr
 
 W, H = 96, 64

@@ -1,11 +1,10 @@
 """Coverage, framing, background-only hole filling, extrapolation and pop-up depth (the renderer)."""
 
-import dataclasses
 
 import numpy as np
 import pytest
 
-from roomtour.camera import CameraPath, intrinsics_matrix, preset_path
+from roomtour.camera import intrinsics_matrix, preset_path
 from roomtour.depth import floor_contact, popup_depth
 from roomtour.errors import RoomtourError
 from roomtour.framing import Framing, apply_framing, damp_path, fit_framing

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from roomtour.camera import CameraPath, intrinsics_matrix, preset_path
+from roomtour.camera import intrinsics_matrix, preset_path
 from roomtour.errors import RoomtourError
 from roomtour.generators import GENERATORS
 from roomtour.metrics import psnr

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO, shared_path
+from conftest import shared_path
 from roomtour.errors import RoomtourError
 from roomtour.metrics import psnr, warp_error
 from roomtour.models.loading import load_weights, read_state_dict

@@ -37,7 +37,13 @@ from .registry import Registry
 
 DENOISERS = Registry("denoiser")
 
-BUNDLED_FASTDVDNET = Path(__file__).parent / "weights" / "fastdvdnet-roomtour.safetensors"
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+# roomtour's own FastDVDnet weights, by name (options.weights): the default is the newest
+BUNDLED = {
+    "roomtour-v1": WEIGHTS_DIR / "fastdvdnet-roomtour-v1.safetensors",
+    "roomtour-v2": WEIGHTS_DIR / "fastdvdnet-roomtour-v2.safetensors",
+}
+DEFAULT_WEIGHTS = "roomtour-v2"
 FASTDVDNET_SOURCE = "https://github.com/m-tassano/fastdvdnet (model.pth in the repository root)"
 
 # Immerkaer's mask: the difference of two Laplacians, blind to planes and ramps
@@ -224,12 +230,14 @@ class FastDVDnetDenoiser:
 
 
 def resolve_weights(weights: str, weights_dir: str = "") -> Path:
-    """The FastDVDnet weights file: roomtour's bundled one when ``weights`` is empty,
-    else ``weights`` as given or relative to ``weights_dir``."""
-    if not weights:
-        if not BUNDLED_FASTDVDNET.is_file():
-            raise RoomtourError(BUNDLED_FASTDVDNET, "roomtour's FastDVDnet weights are missing from the package")
-        return BUNDLED_FASTDVDNET
+    """The FastDVDnet weights file: roomtour's bundled ones by name (``roomtour-v2``, the
+    default when ``weights`` is empty, or ``roomtour-v1``), else ``weights`` as given or
+    relative to ``weights_dir``."""
+    name = weights or DEFAULT_WEIGHTS
+    if name in BUNDLED:
+        if not BUNDLED[name].is_file():
+            raise RoomtourError(BUNDLED[name], "roomtour's FastDVDnet weights are missing from the package")
+        return BUNDLED[name]
     path = Path(weights)
     if not path.is_absolute() and not path.is_file() and weights_dir:
         path = Path(weights_dir) / weights
@@ -267,7 +275,11 @@ class _FFmpegDenoiser:
 @DENOISERS.register("fft3d")
 class FFT3DDenoiser(_FFmpegDenoiser):
     """ffmpeg ``fftdnoiz``: Wiener shrinkage of overlapping 3-D FFT blocks over the previous,
-    current and next frame (``sigma`` on ffmpeg's 0-100 strength scale, not 0-255)."""
+    current and next frame (``sigma`` on ffmpeg's 0-100 strength scale, not 0-255).
+
+    ffmpeg caps the strength at 100, which is the best setting already for noise of sigma 20
+    on 0-255 (measured by the restoration benchmark's tuning): it cannot be tuned for
+    stronger noise, so the benchmark compares it at sigma 10 and 20 only."""
 
     def __init__(self, sigma: float = 10.0, block: int = 32, overlap: float = 0.5, temporal: bool = True):
         self.sigma, self.block, self.overlap, self.temporal = sigma, block, overlap, temporal
@@ -277,16 +289,31 @@ class FFT3DDenoiser(_FFmpegDenoiser):
         return "fftdnoiz", {"sigma": self.sigma, "block": self.block, "overlap": self.overlap, "prev": t, "next": t}
 
 
+# ffmpeg's bm3d takes its strength in its own units, and the best one is not proportional to the
+# noise: (noise sigma on 0-255, ffmpeg sigma per unit of it), best PSNR on the tuning clip
+# re10k 0bf152ef84195293 (``scripts/calibrate_bm3d.py``; never an evaluation clip)
+BM3D_FFMPEG_FACTOR = ((5.0, 20.0), (10.0, 25.0), (20.0, 35.0), (30.0, 50.0), (40.0, 60.0), (50.0, 70.0))
+
+
+def bm3d_ffmpeg_sigma(sigma: float) -> float:
+    """ffmpeg ``bm3d`` strength for white Gaussian noise of ``sigma`` (0-255 scale)."""
+    s, f = zip(*BM3D_FFMPEG_FACTOR)
+    return float(sigma) * float(np.interp(sigma, s, f))
+
+
 @DENOISERS.register("bm3d")
 class BM3DDenoiser(_FFmpegDenoiser):
-    """ffmpeg ``bm3d`` (Dabov et al. 2007), frame by frame; ``sigma`` on the 0-255 scale."""
+    """ffmpeg ``bm3d`` (Dabov et al. 2007), frame by frame; ``sigma`` is the noise level on the
+    0-255 scale (converted to ffmpeg's own strength units by :func:`bm3d_ffmpeg_sigma`)."""
 
     def __init__(self, sigma: float = 10.0, estim: str = "basic", group: int = 16, block: int = 8, bstep: int = 4):
+        if not 0 <= float(sigma) <= 255:
+            raise RoomtourError("denoise bm3d", f"sigma must be in [0, 255], not {sigma}")
         self.sigma, self.estim, self.group, self.block, self.bstep = sigma, estim, group, block, bstep
 
     def filter_args(self):
-        return "bm3d", {"sigma": self.sigma, "estim": self.estim, "group": self.group, "block": self.block,
-                        "bstep": self.bstep}
+        return "bm3d", {"sigma": bm3d_ffmpeg_sigma(self.sigma), "estim": self.estim, "group": self.group,
+                        "block": self.block, "bstep": self.bstep}
 
 
 @DENOISERS.register("hqdn3d")

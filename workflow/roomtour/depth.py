@@ -24,6 +24,13 @@ Sources (config ``generate.options.depth.source``):
     When no vanishing point gets enough support (fewer than
     ``min_lines`` consistent segments) the fallback is the same box centred
     on the principal point with a level horizon, and the report says so.
+``popup`` (experimental)
+    Object-aware depth in the spirit of automatic photo pop-up
+    (:func:`popup_depth`): the box room's floor and walls, the floor
+    segmented by GrabCut, and everything standing on it as an upright
+    surface at the depth of its floor contact.  Measured against exact depth
+    and against real frames it does not beat ``layout`` yet (BENCHMARKS.md),
+    so ``layout`` stays the default.
 ``onnx``
     A monocular depth network exported to ONNX, run with onnxruntime (CPU or
     CUDA).  The photo is resized to the model's input size, normalised with

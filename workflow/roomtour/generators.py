@@ -1,29 +1,31 @@
 """Generators: one photo + a camera path -> a raw video.
 
-Registry names (config ``generate.method``):
+Registry names (config ``generate.method``).  The generators that render the
+photo themselves (``homography``, ``parallax``, ``static``, and the renders
+behind ``svd``) share :mod:`roomtour.render`: every output pixel gets a
+coverage label (visible / stretched / inpainted / extrapolated), kept in
+``coverage`` after :meth:`generate`, and ``framing`` (``exact`` or ``fit``,
+:mod:`roomtour.framing`) decides whether the path is followed as given or
+fitted to what the photo shows.
 
 ``homography``
-    Re-projects the photo with the *rotation* of each pose exactly
-    (``H = K R K^-1``); translation is ignored, so there is no parallax.  The
-    baseline every generator must beat.  With the option ``plane_depth`` (in
-    scene units) translation is applied too, as the homography induced by a
-    fronto-parallel plane at that depth (``H = K (R - t n^T / d) K^-1``): the
-    whole photo moves like one flat wall.  Pixels whose viewing ray points
-    behind the first camera are black; rays that miss the photo take the
-    nearest edge pixel (no black borders inside the field of view).
+    Re-projects the photo as one flat surface: with the *rotation* of each
+    pose only (``H = K R K^-1``; translation ignored, no parallax; a warning
+    says so when the path only translates), or with ``plane_depth`` (scene
+    units) as the homography of a fronto-parallel plane at that depth (the
+    whole photo moves like one flat wall).  The baseline every generator
+    must beat.  Rays that leave the photo are extrapolated like
+    ``parallax``'s.
 ``parallax``
-    Real parallax from one photo and a depth map (:mod:`roomtour.depth`):
-    each frame's depth is found by forward-projecting the photo's pixels
-    with a z-buffer (2x2 splats, nearest surface wins, so nothing is
-    stretched across depth edges); small cracks take the farther
-    neighbour's depth; then every output pixel is traced back into the
-    photo and sampled.  A pixel is *visible* when the photo's own depth at
-    the sampled point projects back onto it (within ``tolerance_px``);
-    disoccluded pixels are filled by OpenCV inpainting (Telea), and rays
-    leaving the photo take its nearest edge pixel, so no black borders
-    remain.  Pure rotations do not depend on depth and equal
-    ``homography`` exactly.  ``depth_scale`` multiplies the depth (camera
-    paths of real clips have an unknown scale).
+    Real parallax from one photo and a depth map (:mod:`roomtour.depth`;
+    the photo's own estimate by default): each frame's depth by
+    forward-projecting the photo's pixels into a z-buffer (nearest surface
+    wins; holes take their farther side's depth), then every output pixel
+    traced back into the photo and sampled; disocclusions filled from the
+    background only and rays leaving the photo extrapolated
+    (:mod:`roomtour.render`).  Pure rotations do not depend on depth and
+    equal ``homography`` exactly.  ``depth_scale`` multiplies the depth
+    (camera paths of real clips have an unknown scale).
 ``static``
     The photo repeated for every frame: the floor any camera-following
     generator must clear in fidelity (and the ceiling of the temporal proxy).

@@ -37,10 +37,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from .errors import RoomtourError
 from .metrics import psnr, ssim_reference, warp_error
 from .clips import load_clip
-from .video import read_image
 
 
 def bicubic_downscale(frames: np.ndarray, scale: int) -> np.ndarray:
@@ -198,15 +196,35 @@ def mean_frame_scores(restored: np.ndarray, clean: np.ndarray) -> dict:
     }
 
 
+def denoising_clip(config: dict, name: str, frames: int | None = None) -> np.ndarray:
+    """A clean clip of the denoising benchmark: ``data/<name>/*.png`` frames, or, for a name
+    ``photo:<file>#<k>`` (``data`` relative), the photo at its own size moved along random
+    camera path ``k`` (the same path for the same name every time)."""
+    if not name.startswith("photo:"):
+        return load_clip(Path(config["data"]) / name, frames)
+    from .training import photo_clips
+
+    file, _, k = name[len("photo:"):].partition("#")
+    rng = np.random.default_rng(1000 + int(k or 0))
+    clip = photo_clips([Path(config["data"]) / file], rng, 1, frames or 6, None, None)[0]
+    return clip[:frames] if frames else clip
+
+
+def _runs_at(spec: dict, sigma) -> bool:
+    """Whether a method is compared at ``sigma`` (``sigmas:`` limits a method that cannot be tuned
+    beyond some noise level)."""
+    return "sigmas" not in spec or sigma in spec["sigmas"]
+
+
 def tune_strengths(config: dict, log=print) -> dict:
     """``{(method label, sigma): strength}`` chosen on the tuning clip by PSNR."""
     from .clips import add_gaussian_noise
 
     dn = config["denoising"]
-    clean = load_clip(Path(config["data"]) / dn["tuning_clip"], dn.get("tuning_frames", config.get("frames")))
+    clean = denoising_clip(config, dn["tuning_clip"], dn.get("tuning_frames", config.get("frames")))
     chosen = {}
     for label, spec in dn["methods"].items():
-        for sigma in dn["sigmas"]:
+        for sigma in [s for s in dn["sigmas"] if _runs_at(spec, s)]:
             grid = _strengths(spec, sigma)
             if len(grid) == 1:
                 chosen[(label, sigma)] = grid[0]
@@ -230,13 +248,15 @@ def run_denoising(config: dict, log=print, figure_dir: str | Path | None = None)
     strengths = tune_strengths(config, log)
     rows = []
     for k, clip in enumerate(dn["clips"]):
-        clean = load_clip(Path(config["data"]) / clip, config.get("frames"))
+        clean = denoising_clip(config, clip, config.get("frames"))
         for j, sigma in enumerate(dn["sigmas"]):
             noisy = add_gaussian_noise(clean, sigma, seed=dn.get("seed", 0) + 100 * k + j)
             rows.append({"clip": clip, "sigma": sigma, "method": "noisy", **mean_frame_scores(noisy, clean)})
             mid = len(clean) // 2
             shown = {"clean": clean[mid], "noisy": noisy[mid]}
             for label, spec in dn["methods"].items():
+                if not _runs_at(spec, sigma):
+                    continue
                 strength = strengths[(label, sigma)]
                 den = _denoiser(spec, strength, config["weights_dir"])
                 start = time.monotonic()
@@ -280,16 +300,19 @@ def summarize_denoising(rows: pd.DataFrame, reference: str = "fastdvdnet", seed:
         cells = []
         for m in ["noisy", *methods]:
             r = g[g.method == m]
-            cells.append(f"{r.psnr.mean():.2f} ± {r.psnr.std():.2f} / {r.ssim.mean():.3f}")
+            cells.append(f"{r.psnr.mean():.2f} ± {r.psnr.std():.2f} / {r.ssim.mean():.3f}" if len(r) else "–")
         ref = g[g.method == reference].set_index("clip")
         for m in methods:
             if m == reference:
                 continue
             other = g[g.method == m].set_index("clip")
             common = ref.index.intersection(other.index)
+            if not len(common):
+                cells.append("–")
+                continue
             mean, lo, hi = bootstrap_mean_ci(ref.loc[common, "psnr"].to_numpy() - other.loc[common, "psnr"].to_numpy(),
                                              seed=seed)
-            cells.append(f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]")
+            cells.append(f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]" if len(common) > 1 else f"{mean:+.2f}")
         lines.append(f"| {sigma} | " + " | ".join(cells) + " |")
     if published:
         lines += ["", "Published FastDVDnet on DAVIS-test (paper, Table 1): "

@@ -58,17 +58,26 @@ def random_camera_path(rng: np.random.Generator, frames: int, max_deg: float = 6
     return CameraPath(intr, np.stack(w2c), np.arange(frames) * 125000)
 
 
-def photo_clips(files, rng, paths_per_photo: int, frames: int, width: int, height: int) -> list[np.ndarray]:
-    """Each photo moved along ``paths_per_photo`` random paths (plane depth 3-6 units)."""
+def photo_clips(files, rng, paths_per_photo: int, frames: int, width: int | None, height: int | None
+                ) -> list[np.ndarray]:
+    """Each photo moved along ``paths_per_photo`` random paths (plane depth 3-6 units), at
+    ``width`` x ``height`` or, with None, at the photo's own size (borders trimmed)."""
     from .generators import GENERATORS
-    from .video import read_image
+    from .video import read_image, trim_borders
 
     clips = []
     for f in files:
-        photo = read_image(f)
+        photo = trim_borders(read_image(f))
+        w, h = (width, height) if width else (photo.shape[1] - photo.shape[1] % 2, photo.shape[0] - photo.shape[0] % 2)
         for _ in range(paths_per_photo):
             gen = GENERATORS.create("homography", {"plane_depth": float(rng.uniform(3.0, 6.0))})
-            clips.append(gen.generate(photo, random_camera_path(rng, frames), width, height))
+            clip = gen.generate(photo, random_camera_path(rng, frames), w, h)
+            # keep what the photo covers: the made-up border would teach the net to smooth
+            visible = gen.labels == 0
+            rows, cols = np.nonzero(visible.all(axis=0))
+            if len(rows):
+                clip = clip[:, rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+            clips.append(np.ascontiguousarray(clip))
     return clips
 
 
@@ -100,9 +109,13 @@ def load_clean_material(spec: dict, data_root: str | Path, seed: int = 0, log=pr
         files = sorted(f for pattern in photos["patterns"] for f in glob.glob(str(root / pattern)))
         if not files:
             raise RoomtourError(root, f"no photos match {photos['patterns']}")
-        w, h = photos["size"]
-        made = photo_clips(files, rng, photos["paths_per_photo"], photos["frames"], w, h)
-        log(f"{len(files)} photos x {photos['paths_per_photo']} random paths -> {len(made)} clips")
+        exclude = set(photos.get("exclude", []))
+        files = [f for f in files if Path(f).name not in exclude]
+        size = photos["size"]  # [w, h], or "native": each photo at its own resolution (texture as shot)
+        made = photo_clips(files, rng, photos["paths_per_photo"], photos["frames"],
+                           *(size if size != "native" else (None, None)))
+        log(f"{len(files)} photos x {photos['paths_per_photo']} random paths -> {len(made)} clips "
+            f"({'native size' if size == 'native' else f'{size[0]}x{size[1]}'})")
         clips += made
     proc = spec.get("procedural")
     if proc:
@@ -125,10 +138,14 @@ class PatchSampler:
     ``sample(batch)`` returns ``(noisy [B,15,P,P], clean centre [B,3,P,P],
     noise map [B,1,P,P])`` as float tensors in [0, 1] on ``device``.  Clips
     are chosen with probability proportional to their number of possible
-    patches, so big clips are not under-sampled.
+    patches, so big clips are not under-sampled.  ``quantize`` rounds and
+    clips the noisy frames to 8 bit like a real video; ``mismatch`` is the
+    share of samples whose true noise is a random fraction of the noise
+    map's.
     """
 
-    def __init__(self, clips, patch: int, sigma_range=(5.0, 55.0), seed: int = 0, device="cpu"):
+    def __init__(self, clips, patch: int, sigma_range=(5.0, 55.0), seed: int = 0, device="cpu",
+                 quantize: bool = False, mismatch: float = 0.0):
         import torch
 
         self.device = torch.device(device)
@@ -140,6 +157,7 @@ class PatchSampler:
         weight = np.array([(len(c) - 4) * c.shape[1] * c.shape[2] for c in clips], float)
         self.p = weight / weight.sum()
         self.sigma_range = sigma_range
+        self.quantize, self.mismatch = bool(quantize), float(mismatch)
         self.rng = np.random.default_rng(seed)
         self.gen = torch.Generator(device=self.device).manual_seed(seed)
 
@@ -163,10 +181,22 @@ class PatchSampler:
         clean = torch.stack(stacks).float() / 255.0
         lo, hi = self.sigma_range
         sigma = (torch.rand(batch, 1, 1, 1, generator=self.gen, device=self.device) * (hi - lo) + lo) / 255.0
+        told = sigma
+        if self.mismatch > 0:
+            # a share of samples carries less noise than the map says (0..1 of it): a denoiser told a
+            # strength larger than the video's noise then keeps texture instead of wiping it
+            less = torch.rand(batch, 1, 1, 1, generator=self.gen, device=self.device) < self.mismatch
+            sigma = torch.where(less, sigma * torch.rand(batch, 1, 1, 1, generator=self.gen, device=self.device),
+                                sigma)
         noise = torch.randn(clean.shape, generator=self.gen, device=self.device) * sigma
-        noise_map = sigma.expand(batch, 1, p, p)
+        noisy = clean + noise
+        if self.quantize:
+            # what a real 8-bit video holds: rounded and clipped (clipping biases dark and bright areas,
+            # and the net must learn to undo that, or colours shift)
+            noisy = (noisy * 255.0).round().clamp(0, 255) / 255.0
+        noise_map = told.expand(batch, 1, p, p)
         centre = clean[:, 6:9]
-        return clean + noise, centre, noise_map
+        return noisy, centre, noise_map
 
 
 # --------------------------------------------------------------------------- training
@@ -174,6 +204,7 @@ class PatchSampler:
 
 def validate(denoiser, clips: dict, sigmas, seed: int = 0) -> dict:
     """Mean per-frame PSNR (dB) of ``denoiser`` on noisy versions of held-out clips, per sigma."""
+    from .clips import add_gaussian_noise
     from .metrics import psnr
 
     scores = {}
@@ -201,8 +232,9 @@ def save_fp16_safetensors(net, path: str | Path, metadata: dict) -> None:
 
 def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, device: str = "auto", log=print,
                      command: str = "") -> dict:
-    """Train from scratch following ``config`` (see ``config/fastdvdnet_train.yaml``); write
-    fp16 safetensors to ``out`` and a JSON record beside it.  Returns the record."""
+    """Train following ``config`` (see ``config/fastdvdnet_train.yaml``; ``init_weights`` starts
+    from existing weights, as ``config/fastdvdnet_finetune.yaml`` does); write fp16
+    safetensors to ``out`` and a JSON record beside it.  Returns the record."""
     import torch
 
     from .denoisers import FastDVDnetDenoiser
@@ -222,8 +254,19 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
     if overlap:
         raise RoomtourError("validation", f"clips both trained on and held out: {sorted(overlap)}")
     opt_cfg = config["optimizer"]
-    sampler = PatchSampler(clips, opt_cfg["patch"], tuple(opt_cfg.get("sigma_range", (5, 55))), seed, dev)
-    net = FastDVDnet().to(dev).train()
+    noise_cfg = config.get("noise", {})
+    sampler = PatchSampler(clips, opt_cfg["patch"], tuple(opt_cfg.get("sigma_range", (5, 55))), seed, dev,
+                           quantize=noise_cfg.get("quantize", False), mismatch=noise_cfg.get("mismatch", 0.0))
+    net = FastDVDnet()
+    init = config.get("init_weights")
+    if init:
+        from .denoisers import resolve_weights
+        from .models.loading import load_weights
+
+        load_weights(net, resolve_weights(init))
+        log(f"fine-tuning from {init}")
+    net = net.to(dev).train()
+    lowpass = float(config.get("loss", {}).get("lowpass_weight", 0.0))
     optim = torch.optim.Adam(net.parameters(), lr=opt_cfg["lr"])
     steps = int(opt_cfg["iterations"])
     milestones = [int(f * steps) for f in opt_cfg.get("milestones", [0.6, 0.85])]
@@ -237,6 +280,10 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
             pred = net(noisy, noise_map)
         loss = ((pred.float() - target) ** 2).sum() / (2 * noisy.shape[0])
+        if lowpass > 0:
+            # colour and brightness of areas, not only pixels: the mean of an 8x8 block must be kept
+            lp = torch.nn.functional.avg_pool2d(pred.float() - target, 8)
+            loss = loss + lowpass * (lp ** 2).sum() * 64 / (2 * noisy.shape[0])
         optim.zero_grad(set_to_none=True)
         loss.backward()
         optim.step()
@@ -250,6 +297,9 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
     record = {
         "architecture": "FastDVDnet (Tassano et al. 2020), 5 frames, noise map sigma/255",
         "command": command,
+        "init_weights": init or "",
+        "noise": noise_cfg,
+        "loss": config.get("loss", {}),
         "iterations": steps,
         "batch": opt_cfg["batch"],
         "patch": opt_cfg["patch"],

@@ -36,7 +36,9 @@ try:
 except RoomtourError as exc:
     raise WorkflowError(f"roomtour: {exc}") from None
 
-R = config["results_dir"].rstrip("/")  # every output lives under it: one config, one results tree
+R = config["results_dir"].rstrip(
+    "/"
+)  # every output lives under it: one config, one results tree
 MOTIONS = list(config.get("motions", {}))
 CHAINS = list(config["chains"])
 # every video the metrics need, intermediates included, plus the frozen baseline
@@ -79,7 +81,8 @@ def gpu_tag(step):
 
 def options_json(step):
     """A step's options as JSON.  Rules take it through a function: a string param would be
-    formatted with wildcards, and adapter templates such as ``{photo}`` would break it."""
+    formatted with wildcards, and adapter templates such as ``{photo}`` would break it.
+    """
     return json.dumps(config[step].get("options", {}), sort_keys=True)
 
 
@@ -122,7 +125,7 @@ def generate_inputs(wc):
         "path": f"{R}/paths/{wc.motion}.txt",
     }
     for key, path in external_inputs(wc.image, wc.motion).items():
-        if path.startswith(R + "/") or Path(path).exists():
+        if path.startswith(f"{R}/") or Path(path).exists():
             inputs[key] = path
     return inputs
 
@@ -210,7 +213,10 @@ def partial_summary():
 
     done = sorted(Path(R, "metrics").glob("*/*/*.csv"))
     expected = [
-        f"{R}/metrics/{i}/{m}/{c}.csv" for i in IMAGES for m in MOTIONS for c in SCORED_CHAINS
+        f"{R}/metrics/{i}/{m}/{c}.csv"
+        for i in IMAGES
+        for m in MOTIONS
+        for c in SCORED_CHAINS
     ]
     missing = [p for p in expected if not Path(p).exists()]
     if not done:
@@ -267,11 +273,16 @@ def tour_shots(listing):
         for shot in shots:
             problem = photo_problem(shot.path)
             if problem:
-                print(f"roomtour: tours.{listing}: warning: skipping {problem}", file=sys.stderr)
+                print(
+                    f"roomtour: tours.{listing}: warning: skipping {problem}",
+                    file=sys.stderr,
+                )
             else:
                 usable.append(shot)
         if not usable:
-            raise WorkflowError(f"roomtour: tours.{listing}: no usable photo in {spec['photos']}")
+            raise WorkflowError(
+                f"roomtour: tours.{listing}: no usable photo in {spec['photos']}"
+            )
         _TOUR_SHOTS[listing] = usable
     return _TOUR_SHOTS[listing]
 
@@ -284,7 +295,9 @@ def tour_shot(listing, name):
 
 
 def tour_caption(listing, name):
-    return tour_shot(listing, name).caption if config["tours"][listing]["captions"] else ""
+    return (
+        tour_shot(listing, name).caption if config["tours"][listing]["captions"] else ""
+    )
 
 
 def tour_seconds_arg(listing, name):
@@ -310,7 +323,10 @@ def tour_args(listing, fmt, cards=False):
     if spec.get("size"):
         args.append(f"--size {shlex.quote(spec['size'])}")
     if cards:
-        args += [f"--title {shlex.quote(spec['title'])}", f"--outro {shlex.quote(spec['outro'])}"]
+        args += [
+            f"--title {shlex.quote(spec['title'])}",
+            f"--outro {shlex.quote(spec['outro'])}",
+        ]
     return " ".join(args)
 
 

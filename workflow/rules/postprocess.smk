@@ -9,10 +9,10 @@ rule denoise:
         video(),
     log:
         f"{R}/logs/denoise/{{image}}/{{motion}}/{{chain}}.log",
-    group:
-        "video"
     wildcard_constraints:
         chain=DENOISE_CHAIN_RE,
+    group:
+        "video"
     conda:
         env_for("denoise")
     threads: 2
@@ -36,10 +36,10 @@ rule upscale:
         video(),
     log:
         f"{R}/logs/upscale/{{image}}/{{motion}}/{{chain}}.log",
-    group:
-        "video"
     wildcard_constraints:
         chain=UPSCALE_CHAIN_RE,
+    group:
+        "video"
     conda:
         env_for("upscale")
     threads: 2

@@ -11,7 +11,9 @@ rule summarize:
         ),
     output:
         csv=f"{R}/summary.csv",
-        md=report(f"{R}/summary.md", caption="../report/summary.rst", category="Summary"),
+        md=report(
+            f"{R}/summary.md", caption="../report/summary.rst", category="Summary"
+        ),
         per_video=f"{R}/per_video.csv",
         diffs=f"{R}/paired_differences.csv",
     log:
