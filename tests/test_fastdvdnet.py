@@ -81,7 +81,7 @@ def test_module_names_and_shapes_follow_the_released_checkpoint():
 
 def test_official_layout_round_trip_gives_the_same_output(official_checkpoint, textured_frame):
     net, path = official_checkpoint
-    den = FastDVDnetDenoiser(sigma=20, weights=str(path), fold_bn=False)
+    den = FastDVDnetDenoiser(sigma=20, weights=str(path), fold_bn=False, anchor=0)
     assert den.load_report == {"missing": [], "unexpected": [], "mismatched": []}
     clip = _moving_clip(textured_frame)
     # the same weights and function; the kernels oneDNN picks (per CPU) may round a value that lies
@@ -95,7 +95,7 @@ def test_folded_batchnorm_tiles_and_stage_one_reuse_match_the_paper_inference(of
 
     frame = cv2.resize(rng.integers(0, 256, (9, 11, 3), dtype=np.uint8), (43, 37))  # odd sizes: pads to 44 x 40
     clip = _moving_clip(frame, n=7, step=1)
-    den = FastDVDnetDenoiser(sigma=15, weights=str(path), tile=16, tile_pad=48)
+    den = FastDVDnetDenoiser(sigma=15, weights=str(path), tile=16, tile_pad=48, anchor=0)
     out = den.denoise(clip)
     assert out.shape == clip.shape and out.dtype == np.uint8
     # folding and tiling change float rounding only: at most one grey level
@@ -105,7 +105,7 @@ def test_folded_batchnorm_tiles_and_stage_one_reuse_match_the_paper_inference(of
 def test_sequence_ends_are_mirrored_and_short_clips_work(official_checkpoint, textured_frame):
     net, path = official_checkpoint
     clip = _moving_clip(textured_frame, n=3)
-    den = FastDVDnetDenoiser(sigma=10, weights=str(path), fold_bn=False)
+    den = FastDVDnetDenoiser(sigma=10, weights=str(path), fold_bn=False, anchor=0)
     out = den.denoise(clip)
     assert mirrored_window(0, 3, 2) == [2, 1, 0, 1, 2]
     x = torch.from_numpy(clip).permute(0, 3, 1, 2).float() / 255
@@ -164,6 +164,45 @@ def test_default_weights_keep_colour_on_a_real_clip_with_8bit_noise():
         return np.hypot(ycc[..., 1] - 128, ycc[..., 2] - 128).mean()
 
     assert chroma(out) / chroma(clean) == pytest.approx(1.0, abs=0.02)
+
+
+def test_clipped_noise_mean_matches_a_simulation(rng):
+    from roomtour.denoisers import clipped_noise_mean
+
+    clean = np.array([0.0, 5.0, 40.0, 128.0, 240.0, 255.0])
+    mean, slope = clipped_noise_mean(clean, 30.0)
+    draws = np.clip(clean[None] + rng.normal(0, 30, (200_000, clean.size)), 0, 255).mean(axis=0)
+    assert np.abs(mean - draws).max() < 0.3, (mean, draws)
+    assert mean[0] > 10 and mean[-1] < 245 and abs(mean[3] - 128) < 1e-3  # biased near the ends only
+    assert slope[3] == pytest.approx(1.0, abs=1e-4) and 0.4 < slope[0] < 0.6
+
+
+def test_anchor_removes_a_colour_drift_and_keeps_the_detail(textured_frame):
+    """A 'denoiser' that drifts in colour (a smooth offset of several grey levels, larger in dark
+    and bright areas) is pulled back to the clean colour within half a grey level per channel,
+    including where 8-bit clipping biases the noisy input; the fine detail stays the denoiser's."""
+    import cv2
+
+    from roomtour.denoisers import anchor_low_frequencies
+
+    clean = cv2.resize(textured_frame, (256, 192), interpolation=cv2.INTER_CUBIC).astype(np.float64)
+    h, w, _ = clean.shape
+    clean[: h // 3] = clean[: h // 3] * 0.15            # a dark band: noise clips at 0
+    clean[-h // 4:] = 200 + clean[-h // 4:] * 0.2      # a bright band: noise clips at 255
+    clean = clean.round().astype(np.uint8)
+    noisy = add_gaussian_noise(clean[None], 30, seed=1)[0]
+    ramp = np.linspace(-1, 1, w)[None, :, None]
+    drifted = np.clip(clean + np.array([-3.0, 2.0, 4.0]) + 2.0 * ramp, 0, 255)
+    out = anchor_low_frequencies(drifted, noisy, 30.0)
+    before = (drifted - clean).mean(axis=(0, 1))
+    after = (out - clean).mean(axis=(0, 1))
+    assert np.abs(before).max() > 2.5 and np.abs(after).max() <= 0.5, (before, after)
+
+    def detail(x):
+        return x - cv2.GaussianBlur(np.float32(x), (0, 0), 6.0)
+
+    kept = np.corrcoef(detail(out).ravel(), detail(drifted).ravel())[0, 1]
+    assert kept > 0.9, kept
 
 
 def test_bm3d_sigma_is_the_noise_level_on_the_0_255_scale(textured_frame):

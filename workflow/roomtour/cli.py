@@ -388,6 +388,11 @@ def cmd_restoration(a):
         print(text)
     if "denoising" in config and a.only in ("all", "dn"):
         dn = config["denoising"]
+        if a.sigmas:
+            try:
+                dn["sigmas"] = [int(float(v)) if float(v).is_integer() else float(v) for v in a.sigmas.split(",")]
+            except ValueError:
+                raise RoomtourError("--sigmas", f"expected numbers separated by commas, not {a.sigmas!r}") from None
         rows = run_denoising(config, log=log, figure_dir=out)
         save("dn_per_clip.csv", rows)
         summary, text = summarize_denoising(rows, reference=dn.get("reference", "fastdvdnet"),
@@ -678,6 +683,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("config")
     s.add_argument("--out", default="results/restoration")
     s.add_argument("--only", choices=["all", "sr", "dn"], default="all", help="run one part of the benchmark")
+    s.add_argument("--sigmas", default="", metavar="S[,S...]",
+                   help="denoising: these noise levels (0-255) instead of the config's, e.g. 10,30,50")
     s.set_defaults(func=cmd_restoration)
 
     s = sub.add_parser("train-denoiser", help="train FastDVDnet on clean clips + AWGN (config/fastdvdnet_train.yaml)")

@@ -8,7 +8,9 @@ Registry names (config ``denoise.method``):
     ``sigma`` is the noise level on the 0-255 scale the network is told
     (its noise map); ``"auto"`` estimates it per video with
     :func:`estimate_noise_sigma`.  Generated videos carry no Gaussian noise,
-    so treat sigma as a strength: larger smooths more.  Weights: roomtour's
+    so treat sigma as a strength: larger smooths more.  ``anchor`` (pixels, 0 = off)
+    keeps each area's colour: the output's low-pass is matched to the noisy input's, with
+    8-bit clipping accounted for (:func:`anchor_low_frequencies`).  Weights: roomtour's
     own (trained here, shipped in the package) unless ``weights`` names
     another file, e.g. the authors' ``model.pth``.  Runs in spatial tiles
     with overlap and a sliding window of five frames, so memory does not
@@ -76,6 +78,51 @@ def estimate_noise_sigma(frames: np.ndarray, max_frames: int = 8) -> float:
     return float(np.median(values))
 
 
+def clipped_noise_mean(clean: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Expected value of ``clip(clean + N(0, sigma^2), 0, 255)`` and its derivative in ``clean``.
+
+    Values on the 0-255 scale (float).  An 8-bit noisy video is clipped, so its local mean
+    is biased towards mid-grey near 0 and 255 (by about +4 grey levels on a dark blue at
+    sigma 30); this is the bias a denoised estimate must reproduce once noise is added back.
+    """
+    from scipy.special import ndtr
+
+    s = max(float(sigma), 0.5)
+
+    def positive_part_mean(mu):  # E[max(0, X)] for X ~ N(mu, s^2)
+        z = mu / s
+        return mu * ndtr(z) + s * np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+
+    mean = clean + positive_part_mean(-clean) - positive_part_mean(clean - 255.0)
+    slope = 1.0 - ndtr(-clean / s) - ndtr((clean - 255.0) / s)
+    return mean, slope
+
+
+def anchor_low_frequencies(denoised: np.ndarray, noisy: np.ndarray, sigma: float, radius: float = 6.0,
+                           iterations: int = 2) -> np.ndarray:
+    """Give a denoised frame the local colour of its noisy input, clipping bias included.
+
+    ``denoised`` (float, 0-255) and ``noisy`` (uint8) are ``(H, W, 3)`` RGB.  Zero-mean noise
+    does not change an area's mean colour, so the Gaussian low-pass (``radius`` pixels, its
+    sigma) of the noisy frame is an estimate of the clean low-pass; only 8-bit clipping biases
+    it, by :func:`clipped_noise_mean`.  A few Newton steps move the denoised frame until
+    ``lowpass(E[clip(denoised + noise)])`` equals ``lowpass(noisy)``: a network that drifts in
+    colour (roomtour's v1 weights moved means by up to 4 grey levels at sigma 30) is pulled
+    back, and detail finer than ``radius`` stays the network's own.  The low-pass of the noise
+    left in the correction is ``sigma / (2 sqrt(pi) radius)`` (1.4 grey levels at sigma 30).
+    Returns float (0-255), not yet rounded.
+    """
+    out = np.asarray(denoised, np.float32)
+    target = cv2.GaussianBlur(np.asarray(noisy, np.float32), (0, 0), radius, borderType=cv2.BORDER_REFLECT)
+    for _ in range(iterations):
+        mean, slope = clipped_noise_mean(out, sigma)
+        low_mean = cv2.GaussianBlur(mean.astype(np.float32), (0, 0), radius, borderType=cv2.BORDER_REFLECT)
+        low_slope = cv2.GaussianBlur(slope.astype(np.float32), (0, 0), radius, borderType=cv2.BORDER_REFLECT)
+        # the floor on the slope keeps the step bounded where everything is clipped
+        out = np.clip(out + (target - low_mean) / np.maximum(low_slope, 0.25), 0.0, 255.0)
+    return out
+
+
 def mirrored_window(t: int, n: int, radius: int) -> list[int]:
     """Indices of the ``2*radius+1`` frames centred on ``t``, mirrored at the ends.
 
@@ -139,6 +186,7 @@ class FastDVDnetDenoiser:
         device: str = "auto",
         half: bool = False,
         fold_bn: bool = True,
+        anchor: float = 6.0,
     ):
         import torch
 
@@ -165,6 +213,9 @@ class FastDVDnetDenoiser:
         if self.half:
             self.net = self.net.half()
         self.tile, self.tile_pad = int(tile), int(tile_pad)
+        if not (isinstance(anchor, (int, float)) and 0 <= float(anchor) <= 256):
+            raise RoomtourError("denoise fastdvdnet", f"anchor must be a radius in pixels in [0, 256], not {anchor!r}")
+        self.anchor = float(anchor)
         apply_thread_limit()
 
     def sigma_for(self, frames: np.ndarray) -> float:
@@ -223,8 +274,10 @@ class FastDVDnetDenoiser:
                 # the next output reuses the triplets centred on t and t + 1 only
                 stage1 = {k: stage1[k] for k in triplets[1:]}
                 converted = {i: converted[i] for i in window if i in converted}
-                y = (y[0, :, :h, :w].float().clamp(0, 1) * 255.0).round().to(torch.uint8)
-                out[t] = y.permute(1, 2, 0).cpu().numpy()
+                y = (y[0, :, :h, :w].float().clamp(0, 1) * 255.0).permute(1, 2, 0).cpu().numpy()
+                if self.anchor > 0:
+                    y = anchor_low_frequencies(y, frames[t], sigma, self.anchor)
+                out[t] = np.round(y).astype(np.uint8)
                 progress.update()
         return out
 

@@ -202,7 +202,7 @@ def denoising_clip(config: dict, name: str, frames: int | None = None) -> np.nda
     camera path ``k`` (the same path for the same name every time)."""
     if not name.startswith("photo:"):
         return load_clip(Path(config["data"]) / name, frames)
-    from .training import photo_clips
+    from .clips import photo_clips
 
     file, _, k = name[len("photo:"):].partition("#")
     rng = np.random.default_rng(1000 + int(k or 0))
