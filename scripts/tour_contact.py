@@ -1,4 +1,4 @@
-"""The README's picture of a real tour: ``docs/tour_contact.png``.
+"""The README's picture of a real tour: ``workflow/report/images/tour_contact.png``.
 
     .venv/bin/python scripts/tour_contact.py
 
@@ -59,8 +59,8 @@ def main():
     right = np.concatenate([np.concatenate(tall[:3], 1), np.concatenate(tall[3:], 1)], 0)
     right = np.pad(right, ((0, left.shape[0] - right.shape[0]), (0, 0), (0, 0)), constant_values=255)
     sheet = np.concatenate([left, np.full((left.shape[0], 8, 3), 255, np.uint8), right], 1)
-    out = REPO / "docs" / "tour_contact.png"
-    out.parent.mkdir(exist_ok=True)
+    out = REPO / "workflow" / "report" / "images" / "tour_contact.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(out, sheet.shape)
 

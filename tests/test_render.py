@@ -111,6 +111,33 @@ def test_extrapolation_never_gives_a_constant_frame_or_one_pixel_streaks():
     assert streaks.mean() < 0.01
 
 
+def test_a_camera_that_passes_through_the_surface_never_gives_a_constant_frame():
+    """A path whose scale does not match the depth (RealEstate10K's SLAM units against a box room)
+    can carry the camera through the estimated wall: nothing of the surface is in front of it."""
+    rng = np.random.default_rng(5)
+    photo = _texture(rng)
+    renderer = ParallaxRenderer(photo, np.full((H, W), 2.0), _k())
+    through = np.hstack([np.eye(3), [[0.0], [0.0], [-3.0]]])  # 3 units forward, the wall is at 2
+    frame, labels = renderer.render(_k(), through)
+    assert (labels == EXTRAPOLATED).all()
+    assert frame.reshape(-1, 3).std(axis=0).max() > 10  # the photo at infinity, not one colour
+    # a strong dolly-in that magnifies the wall 4x still renders the wall (sparse splats, full cover)
+    near = np.hstack([np.eye(3), [[0.0], [0.0], [-1.5]]])
+    frame, labels = renderer.render(_k(), near)
+    assert (labels != EXTRAPOLATED).mean() > 0.9
+
+
+def test_surface_support_counts_cells_not_pixels():
+    from roomtour.render import surface_support
+
+    z = np.full((64, 96), np.inf)
+    z[::4, ::4] = 1.0  # one pixel in 16: a 4x magnified surface
+    assert surface_support(z) == 1.0
+    z[:, 48:] = np.inf
+    assert surface_support(z) == 0.5
+    assert surface_support(np.full((64, 96), np.inf)) == 0.0
+
+
 def test_fit_framing_keeps_every_frame_from_the_photo_on_a_90_degree_look_left():
     rng = np.random.default_rng(11)
     photo = _texture(rng)

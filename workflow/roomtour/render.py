@@ -140,6 +140,18 @@ def fill_depth_from_background(zbuf: np.ndarray) -> np.ndarray:
     return z
 
 
+def surface_support(zbuf: np.ndarray, block: int = 8) -> float:
+    """Share of ``block`` x ``block`` cells of a z-buffer that hold at least one surface point.
+
+    Cells, not pixels: a magnified surface reaches few pixels (a photo pixel lands on one
+    target pixel) but still covers the frame."""
+    h, w = zbuf.shape
+    hb, wb = -(-h // block), -(-w // block)
+    hit = np.zeros((hb * block, wb * block), bool)
+    hit[:h, :w] = np.isfinite(zbuf)
+    return float(hit.reshape(hb, block, wb, block).any(axis=(1, 3)).mean())
+
+
 def fold(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Reflect values into ``[lo, hi]`` at both ends, repeatedly (a triangular wave)."""
     span = hi - lo
@@ -172,6 +184,9 @@ class ParallaxRenderer:
         self.tolerance_px, self.max_stretch = float(tolerance_px), float(max_stretch)
         self.fill, self.inpaint_radius, self.interp = fill, int(inpaint_radius), interpolation
         self.texture = float(texture)
+        # below this share of the frame reached by the photo's surface, a frame is rendered from
+        # ray directions alone (see _far_field)
+        self.min_support = 0.1
         self.rays0 = pixel_rays(self.k0, self.w, self.h)
         self.depth32 = self.depth.astype(np.float32)
         # the photo's depth, and its nearest and farthest 2x2 neighbours (for samples on depth edges)
@@ -196,9 +211,12 @@ class ParallaxRenderer:
         ``size`` is the target ``(width, height)`` (default: the photo's).
         """
         w, h = size or (self.w, self.h)
-        target_depth = fill_depth_from_background(forward_depth(self.depth, self.k0, k, pose, (w, h), self.rays0))
-        pts_t = pixel_rays(k, w, h) * target_depth.ravel()
+        zbuf = forward_depth(self.depth, self.k0, k, pose, (w, h), self.rays0)
         rot, t = pose[:, :3], pose[:, 3:4]
+        if surface_support(zbuf) < self.min_support:
+            return self._far_field(k, rot, w, h)
+        target_depth = fill_depth_from_background(zbuf)
+        pts_t = pixel_rays(k, w, h) * target_depth.ravel()
         p0 = rot.T @ (pts_t - t)
         u0, v0, z0 = project(self.k0, p0)
         front = np.isfinite(u0) & np.isfinite(v0) & (z0 > 1e-6)
@@ -234,6 +252,19 @@ class ParallaxRenderer:
                                     np.where(front, v0, np.nan).reshape(h, w))
             labels[consistent & (stretch > self.max_stretch)] = STRETCHED
         return mx, my, labels, target_depth, p0
+
+    def _far_field(self, k, rot, w, h):
+        """The whole frame from ray directions alone (the photo at infinity, rotation only), all
+        labelled extrapolated: for a pose that sees almost none of the photo's surface, e.g. a
+        camera that has moved through the estimated wall (a depth or path scale that is off).
+        A frame of one filled colour would be the alternative."""
+        p0 = rot.T @ pixel_rays(k, w, h)
+        az = np.arctan2(p0[0], p0[2])
+        el = np.arctan2(p0[1], np.hypot(p0[0], p0[2]))
+        mx, my = self._angles_to_photo(np.clip(az, *self.az_range), np.clip(el, *self.el_range))
+        self.mixed = np.zeros((h, w), bool)
+        labels = np.full((h, w), EXTRAPOLATED, np.uint8)
+        return mx.reshape(h, w), my.reshape(h, w), labels, np.full((h, w), np.inf, np.float32), p0
 
     @staticmethod
     def _stretch(mx, my) -> np.ndarray:

@@ -221,6 +221,13 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
         load_weights(net, resolve_weights(init))
         log(f"fine-tuning from {init}")
     net = net.to(dev).train()
+    freeze_bn = bool(opt_cfg.get("freeze_batchnorm", False))
+    if freeze_bn:
+        # fine-tuning on small batches: keep the running statistics the net was trained with
+        # (batch statistics of 16 small patches are noisy and shift the net's output at low sigma)
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
     lowpass = float(config.get("loss", {}).get("lowpass_weight", 0.0))
     optim = torch.optim.Adam(net.parameters(), lr=opt_cfg["lr"])
     steps = int(opt_cfg["iterations"])
@@ -258,6 +265,9 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
         "iterations": steps,
         "batch": opt_cfg["batch"],
         "patch": opt_cfg["patch"],
+        "lr": opt_cfg["lr"],
+        "freeze_batchnorm": freeze_bn,
+        "data": config["train"],
         "train_clips": len(clips),
         "train_frames": int(sum(len(c) for c in clips)),
         "held_out": sorted(held_out),
@@ -270,6 +280,7 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
     if held_out:
         den = FastDVDnetDenoiser(weights=str(tmp), device=str(dev))
         record["validation_psnr"] = validate(den, held_out, config.get("validation_sigmas", [10, 30, 50]), seed)
+        record["validation_pipeline"] = f"FastDVDnetDenoiser defaults (anchor {den.anchor:g} px)"
         log(f"held-out PSNR: {record['validation_psnr']}")
     record["total_seconds"] = round(time.monotonic() - t_start, 1)
     save_fp16_safetensors(net, out, {"roomtour": record})
