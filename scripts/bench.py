@@ -278,6 +278,19 @@ def main():
         share = REPO / "results" / name
         if share.exists():
             lines += ["", share.read_text().strip(), "", f"Made by `.venv/bin/{make}`; copied here from results/{name}."]
+    for name, title, make in (
+        ("fastdvdnet_speed.md", "FastDVDnet speed against the authors' inference procedure",
+         "python scripts/fastdvdnet_speed.py"),
+        ("sigma_auto.md", "FastDVDnet `sigma: auto` on a generated video", "python scripts/sigma_auto_example.py"),
+        ("study/check.md", "The study grid in fit framing (`make study`): what a viewer would object to",
+         "python scripts/study_check.py results/study"),
+        ("study_exact/check.md", "The study grid along the paths as given (`make study-exact`)",
+         "python scripts/study_check.py results/study_exact"),
+    ):
+        path = REPO / "results" / name
+        if path.exists():
+            lines += ["", f"## {title}", "", path.read_text().strip(), "",
+                      f"Made by `.venv/bin/{make}`; copied here from results/{name}."]
     suite = REPO / "results" / "re10k" / "summary.md"
     if suite.exists():
         text = suite.read_text().replace("# RealEstate10K suite", "## RealEstate10K suite", 1)

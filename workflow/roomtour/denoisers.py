@@ -45,7 +45,7 @@ BUNDLED = {
     "roomtour-v1": WEIGHTS_DIR / "fastdvdnet-roomtour-v1.safetensors",
     "roomtour-v2": WEIGHTS_DIR / "fastdvdnet-roomtour-v2.safetensors",
 }
-DEFAULT_WEIGHTS = "roomtour-v1"
+DEFAULT_WEIGHTS = "roomtour-v2"
 FASTDVDNET_SOURCE = "https://github.com/m-tassano/fastdvdnet (model.pth in the repository root)"
 
 # Immerkaer's mask: the difference of two Laplacians, blind to planes and ramps

@@ -216,6 +216,24 @@ def _runs_at(spec: dict, sigma) -> bool:
     return "sigmas" not in spec or sigma in spec["sigmas"]
 
 
+def texture_and_colour(out: np.ndarray, clean: np.ndarray) -> dict:
+    """Texture kept and colour moved by a restoration, against the clean frames (uint8 RGB):
+    ``sharpness`` and ``clean_sharpness`` (:func:`laplacian_sharpness`, mean over frames),
+    ``shift_r/g/b`` (mean of output − clean per channel, grey levels) and ``chroma_ratio``
+    (mean chroma of the output over the clean frames', chroma = |(Cr, Cb) − 128| in OpenCV's YCrCb)."""
+    import cv2
+
+    def chroma(frames):
+        ycc = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2YCrCb) for f in frames]).astype(np.float64)
+        return float(np.hypot(ycc[..., 1] - 128, ycc[..., 2] - 128).mean())
+
+    shift = (out.astype(np.float64) - clean.astype(np.float64)).mean(axis=(0, 1, 2))
+    return {"sharpness": float(np.mean([laplacian_sharpness(f) for f in out])),
+            "clean_sharpness": float(np.mean([laplacian_sharpness(f) for f in clean])),
+            "shift_r": shift[0], "shift_g": shift[1], "shift_b": shift[2],
+            "chroma_ratio": chroma(out) / max(chroma(clean), 1e-9)}
+
+
 def tune_strengths(config: dict, log=print) -> dict:
     """``{(method label, sigma): strength}`` chosen on the tuning clip by PSNR."""
     from .clips import add_gaussian_noise
@@ -251,7 +269,8 @@ def run_denoising(config: dict, log=print, figure_dir: str | Path | None = None)
         clean = denoising_clip(config, clip, config.get("frames"))
         for j, sigma in enumerate(dn["sigmas"]):
             noisy = add_gaussian_noise(clean, sigma, seed=dn.get("seed", 0) + 100 * k + j)
-            rows.append({"clip": clip, "sigma": sigma, "method": "noisy", **mean_frame_scores(noisy, clean)})
+            rows.append({"clip": clip, "sigma": sigma, "method": "noisy", **mean_frame_scores(noisy, clean),
+                         **texture_and_colour(noisy, clean)})
             mid = len(clean) // 2
             shown = {"clean": clean[mid], "noisy": noisy[mid]}
             for label, spec in dn["methods"].items():
@@ -264,7 +283,7 @@ def run_denoising(config: dict, log=print, figure_dir: str | Path | None = None)
                 seconds = time.monotonic() - start
                 scores = mean_frame_scores(out, clean)
                 rows.append({"clip": clip, "sigma": sigma, "method": label, "strength": strength,
-                             "fps": len(out) / seconds, **scores})
+                             "fps": len(out) / seconds, **scores, **texture_and_colour(out, clean)})
                 shown[label] = out[mid]
                 log(f"{clip} sigma {sigma} {label} (strength {strength}): psnr {scores['psnr']:.2f} dB")
             if figure_dir and k == 0 and sigma == 30:
@@ -317,6 +336,14 @@ def summarize_denoising(rows: pd.DataFrame, reference: str = "fastdvdnet", seed:
     if published:
         lines += ["", "Published FastDVDnet on DAVIS-test (paper, Table 1): "
                   + ", ".join(f"sigma {k}: {v} dB" for k, v in published.items()) + "."]
+    if "sharpness" in rows:
+        lines += ["", "Texture and colour (mean over clips): sharpness = variance of the Laplacian (clean frames: "
+                  f"{rows.clean_sharpness.mean():.0f}); colour shift = mean of output − clean per channel (R, G, B, "
+                  "grey levels); chroma = mean chroma over the clean frames'.", "",
+                  "| sigma | method | sharpness | colour shift R / G / B | chroma |", "|---:|---|---:|---|---:|"]
+        for (sigma, method), g in rows.groupby(["sigma", "method"], sort=False):
+            lines.append(f"| {sigma} | {method} | {g.sharpness.mean():.0f} | {g.shift_r.mean():+.2f} / "
+                         f"{g.shift_g.mean():+.2f} / {g.shift_b.mean():+.2f} | {g.chroma_ratio.mean():.3f} |")
     speeds = rows[rows.method != "noisy"].groupby("method").fps.mean()
     lines += ["", "Speed on this machine (frames/s, frame size of the clips): "
               + ", ".join(f"{m} {v:.2f}" for m, v in speeds.items()) + "."]
