@@ -98,7 +98,7 @@ def clipped_noise_mean(clean: np.ndarray, sigma: float) -> tuple[np.ndarray, np.
     return mean, slope
 
 
-def anchor_low_frequencies(denoised: np.ndarray, noisy: np.ndarray, sigma: float, radius: float = 6.0,
+def anchor_low_frequencies(denoised: np.ndarray, noisy: np.ndarray, sigma: float, radius: float = 12.0,
                            iterations: int = 2) -> np.ndarray:
     """Give a denoised frame the local colour of its noisy input, clipping bias included.
 
@@ -109,7 +109,7 @@ def anchor_low_frequencies(denoised: np.ndarray, noisy: np.ndarray, sigma: float
     ``lowpass(E[clip(denoised + noise)])`` equals ``lowpass(noisy)``: a network that drifts in
     colour (roomtour's v1 weights moved means by up to 4 grey levels at sigma 30) is pulled
     back, and detail finer than ``radius`` stays the network's own.  The low-pass of the noise
-    left in the correction is ``sigma / (2 sqrt(pi) radius)`` (1.4 grey levels at sigma 30).
+    left in the correction is ``sigma / (2 sqrt(pi) radius)`` (0.7 grey levels at sigma 30, radius 12).
     Returns float (0-255), not yet rounded.
     """
     out = np.asarray(denoised, np.float32)
@@ -186,7 +186,7 @@ class FastDVDnetDenoiser:
         device: str = "auto",
         half: bool = False,
         fold_bn: bool = True,
-        anchor: float = 6.0,
+        anchor: float = 12.0,
     ):
         import torch
 
