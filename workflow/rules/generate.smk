@@ -9,8 +9,6 @@ rule generate:
         coverage=coverage(),
     log:
         f"{R}/logs/generate/{{image}}/{{motion}}.log",
-    group:
-        "video"
     conda:
         env_for("generate")
     threads: 1

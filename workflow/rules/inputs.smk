@@ -57,8 +57,6 @@ rule render_reference:
         f"{R}/reference/{{image}}/{{motion}}.mkv",
     log:
         f"{R}/logs/render_reference/{{image}}/{{motion}}.log",
-    group:
-        "video"
     conda:
         "../../envs/cpu.yaml"
     params:

@@ -9,8 +9,6 @@ rule metrics:
         f"{R}/metrics/{{image}}/{{motion}}/{{chain}}.csv",
     log:
         f"{R}/logs/metrics/{{image}}/{{motion}}/{{chain}}.log",
-    group:
-        "video"
     conda:
         "../../envs/cpu.yaml"
     threads: 1

@@ -11,8 +11,6 @@ rule denoise:
         f"{R}/logs/denoise/{{image}}/{{motion}}/{{chain}}.log",
     wildcard_constraints:
         chain=DENOISE_CHAIN_RE,
-    group:
-        "video"
     conda:
         env_for("denoise")
     threads: 2
@@ -38,8 +36,6 @@ rule upscale:
         f"{R}/logs/upscale/{{image}}/{{motion}}/{{chain}}.log",
     wildcard_constraints:
         chain=UPSCALE_CHAIN_RE,
-    group:
-        "video"
     conda:
         env_for("upscale")
     threads: 2
@@ -65,8 +61,6 @@ rule freeze:
         video(chain="frozen"),
     log:
         f"{R}/logs/freeze/{{image}}/{{motion}}.log",
-    group:
-        "video"
     conda:
         "../../envs/cpu.yaml"
     shell:
@@ -80,8 +74,6 @@ rule previews:
         [video(chain=c, ext="mp4") for c in CHAINS],
     log:
         f"{R}/logs/previews/{{image}}/{{motion}}.log",
-    group:
-        "video"
     conda:
         "../../envs/cpu.yaml"
     params:

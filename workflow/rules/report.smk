@@ -60,8 +60,6 @@ rule contact_sheet:
         ),
     log:
         f"{R}/logs/contact_sheet/{{image}}/{{motion}}.log",
-    group:
-        "video"
     conda:
         "../../envs/cpu.yaml"
     params:
