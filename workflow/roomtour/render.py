@@ -140,6 +140,11 @@ def fill_depth_from_background(zbuf: np.ndarray) -> np.ndarray:
     return z
 
 
+def directions(points: np.ndarray):
+    """Azimuth and elevation (radians) of camera-space points ``(3, N)`` seen from the origin."""
+    return np.arctan2(points[0], points[2]), np.arctan2(points[1], np.hypot(points[0], points[2]))
+
+
 def surface_support(zbuf: np.ndarray, block: int = 8) -> float:
     """Share of ``block`` x ``block`` cells of a z-buffer that hold at least one surface point.
 
@@ -259,8 +264,7 @@ class ParallaxRenderer:
         camera that has moved through the estimated wall (a depth or path scale that is off).
         A frame of one filled colour would be the alternative."""
         p0 = rot.T @ pixel_rays(k, w, h)
-        az = np.arctan2(p0[0], p0[2])
-        el = np.arctan2(p0[1], np.hypot(p0[0], p0[2]))
+        az, el = directions(p0)
         mx, my = self._angles_to_photo(np.clip(az, *self.az_range), np.clip(el, *self.el_range))
         self.mixed = np.zeros((h, w), bool)
         labels = np.full((h, w), EXTRAPOLATED, np.uint8)
@@ -314,8 +318,7 @@ class ParallaxRenderer:
             far = cv2.GaussianBlur(photo, (0, 0), 0.03 * max(self.w, self.h), borderType=cv2.BORDER_REFLECT_101)
             self._extrapolation_sources = (near, far, photo - far)
         near, far, detail = self._extrapolation_sources
-        az = np.arctan2(points[0], points[2])
-        el = np.arctan2(points[1], np.hypot(points[0], points[2]))
+        az, el = directions(points)
         span = max(self.az_range[1] - self.az_range[0], self.el_range[1] - self.el_range[0])
         caz, cel = np.clip(az, *self.az_range), np.clip(el, *self.el_range)
         excess = np.hypot(az - caz, el - cel) / span
