@@ -33,6 +33,8 @@ __all__ = [
     "write_pose_file",
     "preset_path",
     "intrinsics_matrix",
+    "TOUR_MOVES",
+    "tour_move_path",
 ]
 
 
@@ -323,3 +325,43 @@ def build_path(spec: dict, frames: int, hfov_deg: float, aspect: float) -> Camer
         fx = fx_for_hfov(hfov_deg)
         cam = cam.with_intrinsics(fx, fx * aspect)
     return cam.resampled(frames)
+
+
+# --------------------------------------------------------------------------- tour moves
+
+# A tour's moves, in the box room's units (the camera 1.2 above the floor): name -> (camera centre at the
+# end, yaw at the end in degrees).  Each is eased in and out, so shots start and end at rest.
+TOUR_MOVES = {
+    "dolly_in": (np.array([0.0, 0.0, 0.8]), 0.0),
+    "push_in": (np.array([0.0, 0.0, 0.4]), 0.0),
+    # sideways, turning a little back towards the room's centre
+    "truck_left": (np.array([-0.45, 0.0, 0.1]), 2.0),
+    "truck_right": (np.array([0.45, 0.0, 0.1]), -2.0),
+    "still": (np.zeros(3), 0.0),
+}
+
+
+def ease(s: np.ndarray) -> np.ndarray:
+    """Ease in and out: zero speed at both ends (no jolt where shots meet)."""
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(s, 0, 1))
+
+
+def tour_move_path(move: str, frames: int, intrinsics, sweep_deg: float = 0.0) -> CameraPath:
+    """A tour move (:data:`TOUR_MOVES`) as a path of ``frames`` poses with the normalised
+    ``intrinsics`` ``fx/W, fy/H, cx/W, cy/H`` of the output window.
+
+    ``sweep_deg`` adds a turn across the photo (portrait and square windows travel over a
+    wider photo): the path starts turned by ``-sweep_deg / 2`` and ends at ``+sweep_deg / 2``,
+    so frame 0 is not the photo's own camera then.
+    """
+    if move not in TOUR_MOVES:
+        raise RoomtourError(f"move {move!r}", f"choose one of {', '.join(TOUR_MOVES)}")
+    centre_end, yaw_end = TOUR_MOVES[move]
+    s = ease(np.linspace(0, 1, frames)) if frames > 1 else np.zeros(1)
+    w2c = []
+    for si in s:
+        yaw = yaw_end * si + sweep_deg * (si - 0.5) if sweep_deg else yaw_end * si
+        c2w = Rotation.from_euler("y", np.radians(yaw)).as_matrix()
+        w2c.append(_look_at_from(centre_end * si, c2w))
+    intr = np.tile(np.asarray(intrinsics, np.float64), (frames, 1))
+    return CameraPath(intr, np.stack(w2c), np.arange(frames))

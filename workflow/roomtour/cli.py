@@ -450,7 +450,8 @@ def _tour_options(a):
     return TourOptions(format=a.format, seconds_per_photo=a.seconds_per_photo, fps=a.fps, title=a.title or "",
                        outro=a.outro or "", captions=a.captions, music=a.music or "", chain=a.chain,
                        transition=a.transition, crossfade=a.crossfade, strict=a.strict,
-                       min_visible=a.min_visible, crf=a.crf, preset=a.preset, resolution=a.size).check()
+                       min_visible=a.min_visible, max_bend=a.max_bend, crf=a.crf, preset=a.preset,
+                       resolution=a.size).check()
 
 
 def cmd_tour(a):
@@ -484,7 +485,9 @@ def cmd_tour_segment(a):
         import pandas as pd
 
         table = pd.DataFrame(renderer.coverage).assign(move=renderer.move, zoom=renderer.zoom,
-                                                       damping=renderer.framing.damping)
+                                                       damping=renderer.framing.damping,
+                                                       bend_px=renderer.framing.bend_px,
+                                                       parallax_px=renderer.framing.parallax_px)
         table.insert(0, "frame", range(len(table)))
         write_coverage(a.coverage, table)
 
@@ -721,6 +724,9 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--strict", action="store_true", help="stop at a photo that cannot be read (default: skip it)")
         s.add_argument("--min-visible", type=_fraction, default=0.97,
                        help="share of every frame that must come from the photo (default: %(default)s)")
+        s.add_argument("--max-bend", type=_positive_float, default=1.0,
+                       help="pixels a straight line of a photo may bend in any frame, at the output size; a move "
+                            "the depth cannot keep within it is damped (default: %(default)s)")
         s.add_argument("--crf", type=int, default=18, help="H.264 quality, lower is better (default: %(default)s)")
         s.add_argument("--preset", default="veryfast", help="x264 speed preset (default: %(default)s)")
         s.add_argument("--size", type=_size, default=None, metavar="WxH",

@@ -530,9 +530,31 @@ class OnnxDepthModel:
 
 
 def estimate_depth(photo: np.ndarray, spec: dict, intrinsics: np.ndarray, depth_file: str | Path | None = None,
-                   log=None) -> np.ndarray:
-    """Depth for ``photo`` from the configured source (``spec = {"source": ..., options}``)."""
+                   log=None, segments: np.ndarray | None = None) -> np.ndarray:
+    """Depth for ``photo`` from the configured source (``spec = {"source": ..., options}``).
+
+    Estimated depth (``layout``, ``popup``, ``onnx``) is then made to keep the
+    photo's straight lines straight (:func:`roomtour.straight.straighten_depth`)
+    unless ``straight_lines: false``; measured depth (``procedural``, ``file``)
+    is used as it is.  ``segments`` are the photo's straight segments in its
+    pixels (default: found on ``photo`` itself; :func:`roomtour.straight.segments_for`
+    finds them on a larger copy).
+    """
     spec = dict(spec or {"source": "layout"})
+    straight = spec.pop("straight_lines", True)
+    depth = _source_depth(photo, spec, intrinsics, depth_file, log)
+    if straight and spec.get("source", "layout") in ESTIMATED:
+        from .straight import straighten_depth
+
+        depth = straighten_depth(photo, depth, segments)
+    return depth
+
+
+ESTIMATED = ("layout", "popup", "onnx")
+
+
+def _source_depth(photo, spec, intrinsics, depth_file, log):
+    spec = dict(spec)
     source = spec.pop("source", "layout")
     h, w = photo.shape[:2]
     if source in ("procedural", "file"):

@@ -9,9 +9,16 @@
     not enough, the motion is damped (``damping`` < 1 scales every frame's
     rotation angle and camera displacement from the first frame), so that
     every frame keeps at least ``min_visible`` of its pixels from the photo
-    (coverage label ``visible``).  The search prefers the least damping,
-    then the least zoom; it runs on a small copy of the geometry, and the
-    chosen values are logged and reported with the coverage.
+    (coverage label ``visible``) and the photo's long straight segments,
+    carried through the depth into every frame, stay within ``max_bend``
+    pixels of a straight line (:func:`roomtour.straight.predicted_bend`; a
+    depth that cannot hold a line costs motion, not a bent wall).  The
+    search prefers the least damping, then the least zoom; it runs on the
+    geometry's copy of the photo, and the chosen values, the predicted bend
+    and the parallax kept are logged and reported with the coverage.
+
+:func:`fit_shot` is the one search that the study's generators and the
+tours both use.
 """
 
 from __future__ import annotations
@@ -37,15 +44,18 @@ class Framing:
     zoom: float = 1.0
     damping: float = 1.0
     searched_min_visible: float = float("nan")
+    bend_px: float = float("nan")  # predicted, worst frame, at the output size
+    parallax_px: float = float("nan")  # predicted motion no homography explains, worst frame, output pixels
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def describe(self) -> str:
+        lines = f"bend {self.bend_px:.2f} px, parallax {self.parallax_px:.1f} px (predicted, output pixels)"
         if self.mode == "exact":
-            return "framing exact (path as given)"
+            return f"framing exact (path as given); {lines}"
         return (f"framing fit: zoom {self.zoom:.3f} (field of view narrowed), damping {self.damping:.2f} "
-                f"(motion kept), worst frame {100 * self.searched_min_visible:.1f}% visible at search size")
+                f"(motion kept), worst frame {100 * self.searched_min_visible:.1f}% visible at search size; {lines}")
 
 
 def check_framing(mode: str, where: str = "framing") -> str:
@@ -84,13 +94,17 @@ def apply_framing(camera: CameraPath, framing: Framing) -> CameraPath:
 
 
 def fit_framing(min_visible_of, min_visible: float = 0.97, max_zoom: float = 1.5,
-                dampings=DAMPINGS, steps: int = 6) -> Framing:
+                dampings=DAMPINGS, steps: int = 6, bend_of=None, max_bend: float = float("inf")) -> Framing:
     """Search the least damping, then the least zoom (bisection), for which
     ``min_visible_of(zoom, damping)`` (the worst frame's visible fraction) reaches
-    ``min_visible``.  Damping 0 (no motion) always qualifies."""
+    ``min_visible`` and ``bend_of(zoom, damping)`` (the worst frame's predicted bend,
+    pixels) stays within ``max_bend``.  Damping 0 (no motion) always qualifies."""
     for damping in dampings:
         if damping <= 0:
             return Framing("fit", 1.0, 0.0, 1.0)
+        # bend grows with the zoom (a longer focal length magnifies it): judged at the largest
+        if bend_of is not None and bend_of(max_zoom, damping) > max_bend:
+            continue
         at_max = min_visible_of(max_zoom, damping)
         if at_max < min_visible:
             continue
@@ -107,3 +121,108 @@ def fit_framing(min_visible_of, min_visible: float = 0.97, max_zoom: float = 1.5
                 lo = mid
         return Framing("fit", hi, damping, best)
     return Framing("fit", 1.0, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- one search for every caller
+
+
+def frame_picks(frames: int, count: int = 7) -> list[int]:
+    """Evenly spaced frames, the first and last among them, that a fit search checks."""
+    return sorted(set(np.linspace(0, frames - 1, min(frames, count)).round().astype(int).tolist()))
+
+
+def predicted_parallax(depth: np.ndarray, k0: np.ndarray, k: np.ndarray, pose: np.ndarray, size,
+                       step: int = 8) -> float:
+    """The 90th percentile of the motion (output pixels) from the photo to the frame ``pose`` sees
+    that the best homography leaves unexplained: real parallax, not a pan or a zoom of a flat picture.
+    Computed on a grid of photo points every ``step`` pixels that land inside the frame."""
+    import cv2
+
+    from .render import project
+
+    h0, w0 = depth.shape
+    v, u = np.mgrid[step // 2:h0:step, step // 2:w0:step]
+    src = np.stack([u.ravel(), v.ravel()], 1).astype(np.float64)
+    rays = np.linalg.inv(k0) @ np.vstack([src.T, np.ones(len(src))])
+    pts = pose[:, :3] @ (rays * depth[v.ravel(), u.ravel()]) + pose[:, 3:4]
+    ut, vt, zt = project(k, pts)
+    w, h = size
+    ok = (zt > 1e-6) & (ut >= 0) & (ut <= w - 1) & (vt >= 0) & (vt <= h - 1)
+    if ok.sum() < 8:
+        return 0.0
+    dst = np.stack([ut[ok], vt[ok]], 1)
+    hom, _ = cv2.findHomography(src[ok], dst, 0)
+    if hom is None:
+        return 0.0
+    fitted = cv2.perspectiveTransform(src[ok].reshape(-1, 1, 2), hom).reshape(-1, 2)
+    return float(np.percentile(np.linalg.norm(fitted - dst, axis=1), 90))
+
+
+def fit_shot(renderer, path: CameraPath, label_size, *, output_size=None, segments=None, min_visible: float = 0.97,
+             max_bend: float = float("inf"), max_zoom: float = 1.5, picks: int = 7, confirm=None) -> Framing:
+    """Fit ``path`` to what one photo can show (``fit`` framing; see the module docstring).
+
+    ``renderer`` is a :class:`roomtour.render.ParallaxRenderer` of the photo
+    (its depth and ``k0``); ``path`` is relative to frame 0 with the output
+    window's normalised intrinsics.  Visibility is measured on coverage labels
+    rendered at ``label_size`` ``(width, height)``; bend and parallax are
+    predicted at ``output_size`` (default ``label_size``) from ``segments``
+    (points along the photo's straight segments, renderer pixels;
+    :func:`roomtour.straight.segment_points`).  ``picks`` evenly spaced frames
+    are checked.  ``confirm`` = ``(renderer, size)``: after the search,
+    visibility is checked again there on the same frames, and zoom, then
+    damping, tightened until it holds (a search on a small copy of the
+    geometry is a few tenths of a percent more tolerant).
+    """
+    from .camera import intrinsics_matrix
+    from .render import VISIBLE
+    from .straight import predicted_bend
+
+    output_size = output_size or label_size
+    chosen = frame_picks(len(path), picks)
+
+    def visible_of(r, size, zoom, damping):
+        cam = apply_framing(path, Framing("fit", zoom, damping))
+        return min(float(np.mean(r.source_map(intrinsics_matrix(cam.intrinsics[i], *size), cam.w2c[i], size)[2]
+                                 == VISIBLE)) for i in chosen)
+
+    def lines_of(zoom, damping, measure):
+        cam = apply_framing(path, Framing("fit", zoom, damping))
+        return max(measure(intrinsics_matrix(cam.intrinsics[i], *output_size), cam.w2c[i]) for i in chosen)
+
+    def bend_of(zoom, damping):
+        return lines_of(zoom, damping, lambda k, pose: predicted_bend(renderer.depth, renderer.k0, segments, k, pose,
+                                                                      output_size))
+
+    found = fit_framing(lambda z, d: visible_of(renderer, label_size, z, d) - 0.005, min_visible, max_zoom,
+                        bend_of=bend_of if segments is not None and np.isfinite(max_bend) else None,
+                        max_bend=max_bend)
+    found.searched_min_visible += 0.005
+    if confirm is not None:
+        full, size = confirm
+        steps = [d for d in DAMPINGS if d < found.damping]
+        while found.damping > 0:
+            value = visible_of(full, size, found.zoom, found.damping)
+            if value >= min_visible:
+                found.searched_min_visible = value
+                break
+            if found.zoom * 1.04 <= max_zoom:
+                found.zoom *= 1.04
+            else:
+                found.damping = steps.pop(0) if steps else 0.0
+    describe_lines(found, renderer, path, output_size, segments, chosen)
+    return found
+
+
+def describe_lines(framing: Framing, renderer, path: CameraPath, output_size, segments, picks=None) -> Framing:
+    """Fill ``framing.bend_px`` and ``parallax_px`` for ``path`` under ``framing`` (worst picked frame)."""
+    from .camera import intrinsics_matrix
+    from .straight import predicted_bend
+
+    cam = apply_framing(path, framing)
+    picks = frame_picks(len(path)) if picks is None else picks
+    ks = [(intrinsics_matrix(cam.intrinsics[i], *output_size), cam.w2c[i]) for i in picks]
+    framing.bend_px = max(predicted_bend(renderer.depth, renderer.k0, segments, k, pose, output_size)
+                          for k, pose in ks) if segments is not None else float("nan")
+    framing.parallax_px = max(predicted_parallax(renderer.depth, renderer.k0, k, pose, output_size) for k, pose in ks)
+    return framing

@@ -37,7 +37,7 @@ import numpy as np
 from .errors import RoomtourError
 
 FORMATS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
-MOVES = ("auto", "dolly_in", "push_in", "truck_left", "truck_right", "still")
+MOVES = ("auto", "dolly_in", "push_in", "truck_left", "truck_right", "still")  # auto + camera.TOUR_MOVES
 TRANSITIONS = ("crossfade", "cut")
 CHAINS = ("raw", "up")
 CARD_SECONDS = 2.5
@@ -87,6 +87,7 @@ class TourOptions:
     crossfade: float = 0.5
     strict: bool = False
     min_visible: float = 0.97
+    max_bend: float = 1.0  # output pixels a straight segment may stray from a line (predicted)
     crf: int = 18
     preset: str = "veryfast"
     geometry_width: int = 320
@@ -103,6 +104,8 @@ class TourOptions:
             raise RoomtourError("tour", f"transition must be one of {', '.join(TRANSITIONS)}")
         if self.chain not in CHAINS:
             raise RoomtourError("tour", f"chain must be one of {', '.join(CHAINS)} (see README: tours)")
+        if self.max_bend <= 0:
+            raise RoomtourError("tour", "max_bend must be positive (pixels)")
         if self.transition == "crossfade" and self.crossfade_frames * 2 > self.frames_for(self.seconds_per_photo):
             raise RoomtourError("tour", "the crossfade may last at most half of a photo's time")
         return self
@@ -189,11 +192,6 @@ def _read_sidecar(path: Path, folder: Path) -> list[Shot]:
 # --------------------------------------------------------------------------- camera moves
 
 
-def ease(s: np.ndarray) -> np.ndarray:
-    """Ease in and out: zero speed at both ends (no jolt where shots meet)."""
-    return 0.5 - 0.5 * np.cos(np.pi * np.clip(s, 0, 1))
-
-
 def choose_move(photo: np.ndarray, k: np.ndarray) -> tuple[str, str]:
     """A move from the photo's geometry and why: ``(move, reason)``."""
     from .depth import layout_depth
@@ -209,51 +207,22 @@ def choose_move(photo: np.ndarray, k: np.ndarray) -> tuple[str, str]:
     return f"truck_{side}", f"room seen at an angle (vanishing point {side} of centre): a sideways move"
 
 
-def move_path(move: str, frames: int, k: np.ndarray, sweep_deg: float = 0.0):
-    """A relative camera path (frame 0 = the photo's camera) for a named move, eased; ``k``
-    gives the direction of the vanishing point for ``dolly_in``.  Distances are in the box
-    room's units (the camera 1.2 above the floor); ``sweep_deg`` adds a turn across the
-    photo (portrait and square formats: the window travels)."""
-    from scipy.spatial.transform import Rotation
-
-    from .camera import CameraPath
-
-    s = ease(np.linspace(0, 1, frames)) if frames > 1 else np.zeros(1)
-    centre = np.array([k[0, 2], k[1, 2], 1.0])
-    towards = np.linalg.inv(k) @ centre
-    towards /= np.linalg.norm(towards)
-    translation, yaw = np.zeros(3), 0.0
-    if move == "dolly_in":
-        translation = 0.8 * towards
-    elif move == "push_in":
-        translation = np.array([0.0, 0.0, 0.4])
-    elif move in ("truck_left", "truck_right"):
-        sign = 1.0 if move == "truck_right" else -1.0
-        translation = np.array([0.45 * sign, 0.0, 0.1])
-        yaw = -2.0 * sign  # turn a little back towards the room's centre
-    elif move != "still":
-        raise RoomtourError(f"move {move!r}", f"choose one of {', '.join(MOVES)}")
-    w2c = []
-    for si in s:
-        rot = Rotation.from_euler("y", np.radians((yaw + sweep_deg) * si)).as_matrix()  # camera-to-world
-        centre_w = translation * si
-        r = rot.T
-        w2c.append(np.concatenate([r, (-r @ centre_w)[:, None]], axis=1))
-    intr = np.tile([k[0, 0], k[1, 1], k[0, 2], k[1, 2]], (frames, 1))
-    return CameraPath(intr, np.stack(w2c), np.arange(frames))
-
-
 # --------------------------------------------------------------------------- one shot
 
 
 class ShotRenderer:
-    """Frames of one photo's shot at the output size, one at a time (see the module docstring)."""
+    """Frames of one photo's shot at the output size, one at a time (see the module docstring).
+
+    The geometry (depth that keeps the photo's straight lines straight, the fit search with
+    its visibility and bend budgets) is solved once on a small copy of the photo."""
 
     def __init__(self, photo: np.ndarray, shot: Shot, options: TourOptions, frames: int, log=print,
                  scale: float = 1.0):
-        from .depth import layout_depth
-        from .framing import Framing, apply_framing, fit_framing
-        from .render import VISIBLE, ParallaxRenderer
+        from .camera import fx_for_hfov, tour_move_path
+        from .depth import estimate_depth
+        from .framing import apply_framing, fit_shot
+        from .render import ParallaxRenderer
+        from .straight import segment_points, segments_for
         from .video import trim_borders
 
         self.options, self.shot, self.frames = options, shot, frames
@@ -266,15 +235,13 @@ class ShotRenderer:
         g = min(1.0, options.geometry_width / w0)
         gw, gh = max(16, int(round(w0 * g))), max(16, int(round(h0 * g)))
         small = cv2.resize(photo, (gw, gh), interpolation=cv2.INTER_AREA)
-        from .camera import fx_for_hfov
-
         f0 = fx_for_hfov(options.hfov_deg) * gw
         k0 = np.array([[f0, 0, gw / 2 - 0.5], [0, f0, gh / 2 - 0.5], [0, 0, 1.0]])
         t = min(1.0, options.geometry_width / max(out_w, out_h))
         self.tw, self.th = max(16, int(round(out_w * t))), max(16, int(round(out_h * t)))
         # the output window inside the photo ("cover"): same pinhole, scaled to fit both ways
         ft = max((self.tw / 2) / ((gw / 2) / f0), (self.th / 2) / ((gh / 2) / f0))
-        self.kt_base = np.array([[ft, 0, self.tw / 2 - 0.5], [0, ft, self.th / 2 - 0.5], [0, 0, 1.0]])
+        window = (ft / self.tw, ft / self.th, 0.5, 0.5)
         move, why = (shot.move, "as asked") if shot.move != "auto" else choose_move(small, k0)
         # portrait and square windows sweep across a wider photo
         spare = np.degrees(np.arctan((gw / 2) / f0) - np.arctan((self.tw / 2) / ft))
@@ -282,45 +249,35 @@ class ShotRenderer:
         if out_w / out_h < 1.2 and spare > 1:
             direction = -1.0 if move == "truck_left" else 1.0
             sweep = direction * 1.6 * spare  # from one side towards the other; fit keeps it inside
-        depth, _ = layout_depth(small, k0)
+        lines = segments_for(photo, (gw, gh))
+        depth = estimate_depth(small, {"source": "layout"}, k0, segments=lines)
         # "stretched" flags parallax smearing beyond the window's own magnification of the photo (a
         # 9:16 window over a landscape photo magnifies it 1.8x before any move: framing, not smear)
         self.renderer = ParallaxRenderer(small, depth, k0, max_stretch=3.0 * max(1.0, ft / f0))
-        path = move_path(move, frames, self.kt_base, sweep)
-        if sweep:
-            # start the sweep on the far side: rotate the whole path back by half of it
-            path = _turned(path, -sweep / 2)
-        picks = sorted(set(np.linspace(0, frames - 1, min(frames, 7)).round().astype(int)))
-        # searched at the size the labels are rendered at: at half size the visibility test is twice as
-        # tolerant, and a 9:16 dolly measured 97.5% there but 90% as rendered
-        sw, sh = self.tw, self.th
-
-        def worst(zoom, damping):
-            cam = apply_framing(path, Framing("fit", zoom, damping))
-            scale = sw / self.tw
-            values = []
-            for i in picks:
-                k = _with_zoom(self.kt_base, zoom * 1.0, scale)
-                labels = self.renderer.source_map(k, cam.w2c[i], (sw, sh), labels_only=True)[2]
-                values.append(float(np.mean(labels == VISIBLE)))
-            return min(values)
-
-        self.framing = fit_framing(lambda z, d: worst(z, d) - 0.005, options.min_visible, max_zoom=1.6)
-        self.camera = apply_framing(path, Framing("fit", 1.0, self.framing.damping))
+        path = tour_move_path(move, frames, window, sweep)
+        # labels at the size they are rendered at: at half size the visibility test is twice as tolerant
+        # (a 9:16 dolly measured 97.5% there but 90% as rendered); bend at the output size
+        segments = segment_points(lines, spacing=2.0)
+        self.framing = fit_shot(self.renderer, path, (self.tw, self.th), output_size=(out_w, out_h),
+                                segments=segments, min_visible=options.min_visible, max_bend=options.max_bend,
+                                max_zoom=1.6)
+        self.camera = apply_framing(path, self.framing)
         self.zoom = self.framing.zoom
         self.move = move
-        log(f"tour: {shot.path.name}: {move} ({why}); zoom {self.zoom:.2f}, motion kept {self.framing.damping:.2f}")
+        log(f"tour: {shot.path.name}: {move} ({why}); zoom {self.zoom:.2f}, motion kept {self.framing.damping:.2f}, "
+            f"bend {self.framing.bend_px:.2f} px, parallax {self.framing.parallax_px:.0f} px (predicted)")
         # full-resolution sampling: geometry pixel (x + 0.5) / g - 0.5 in the photo
         self.scale = (w0 / gw, h0 / gh)
         self.coverage: list[dict] = []
 
     def __iter__(self):
+        from .camera import intrinsics_matrix
         from .render import STRETCHED, VISIBLE, coverage_fractions
 
         out_w, out_h = self.size
-        k = _with_zoom(self.kt_base, self.zoom, 1.0)
         sx, sy = self.scale
         for i in range(self.frames):
+            k = intrinsics_matrix(self.camera.intrinsics[i], self.tw, self.th)
             small, labels, mx, my = self.renderer.render(k, self.camera.w2c[i], (self.tw, self.th), maps=True)
             self.coverage.append(coverage_fractions(labels))
             # photo coordinates at full resolution (affine, so done on the small maps), upscaled,
@@ -335,32 +292,6 @@ class ShotRenderer:
                 filled = cv2.resize(small, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
                 frame[mask] = filled[mask]
             yield frame
-
-
-def _with_zoom(k: np.ndarray, zoom: float, scale: float) -> np.ndarray:
-    """Intrinsics ``k`` with the focal length times ``zoom``, for a target ``scale`` times as large."""
-    out = k.copy()
-    out[0, 0] *= zoom * scale
-    out[1, 1] *= zoom * scale
-    out[0, 2] = (k[0, 2] + 0.5) * scale - 0.5
-    out[1, 2] = (k[1, 2] + 0.5) * scale - 0.5
-    return out
-
-
-def _turned(path, yaw_deg: float):
-    """The path with every frame turned by ``yaw_deg`` more (about the camera's own axis)."""
-    from scipy.spatial.transform import Rotation
-
-    from .camera import CameraPath
-
-    turn = Rotation.from_euler("y", np.radians(yaw_deg)).as_matrix()
-    w2c = path.w2c.copy()
-    for i in range(len(w2c)):
-        r, t = w2c[i][:, :3], w2c[i][:, 3]
-        c = -r.T @ t
-        r2 = (r.T @ turn).T
-        w2c[i] = np.concatenate([r2, (-r2 @ c)[:, None]], axis=1)
-    return CameraPath(path.intrinsics, w2c, path.timestamps)
 
 
 # --------------------------------------------------------------------------- text
@@ -623,6 +554,7 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions, log=p
               "fps": writer.frames / max(seconds, 1e-9), "shots": []}
     for shot, renderer in coverage:
         report["shots"].append({"photo": shot.path.name, "move": renderer.move, "zoom": renderer.zoom,
-                                "motion_kept": renderer.framing.damping,
+                                "motion_kept": renderer.framing.damping, "bend_px": renderer.framing.bend_px,
+                                "parallax_px": renderer.framing.parallax_px,
                                 "min_visible": min(c["visible"] for c in renderer.coverage)})
     return report

@@ -1,0 +1,265 @@
+"""Straight lines: the photo's long segments, depth that keeps them straight, and the bend a move predicts.
+
+A straight 3-D edge projects to a straight image line from every camera, and a
+point set whose inverse depth is an affine function of the image position
+along a line *is* a straight 3-D segment (the projection of a 3-D line has
+``1/z`` affine along it).  So a depth map bends none of the photo's straight
+lines exactly when its inverse depth is affine along each of them.  This
+module makes that so and measures what is left:
+
+:func:`photo_segments`
+    Long straight segments of the photo (OpenCV's LSD), in pixels.
+:func:`straighten_depth`
+    The depth closest to a prior depth (the room estimate) whose inverse is
+    affine along every segment, planar where the photo has no edge (second
+    differences penalised, less so across the photo's edges, so creases may
+    stay where the photo shows an edge).  One sparse least-squares solve.
+:func:`predicted_bend`
+    The photo's segments carried through a depth map and a camera pose: the
+    95th percentile over segments of the largest distance of a carried point
+    from the segment's fitted line, in target pixels.  :mod:`roomtour.framing`
+    damps a move until this stays within ``max_bend``.
+
+Units: pixel centres at integer coordinates; depth is camera-space z in scene
+units; poses are 3x4 frame-0 -> frame-t transforms (:mod:`roomtour.camera`).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["photo_segments", "segments_for", "straighten_depth", "segment_points", "predicted_bend"]
+
+
+def photo_segments(photo: np.ndarray, min_length: float | None = None) -> np.ndarray:
+    """Straight segments ``(N, 4)`` as ``x0, y0, x1, y1`` (pixels) of an RGB uint8 photo.
+
+    LSD (Grompone von Gioi et al.), segments at least ``min_length`` pixels
+    long (default 4 % of the photo's larger side), longest first.
+    """
+    h, w = photo.shape[:2]
+    min_length = 0.04 * max(h, w) if min_length is None else float(min_length)
+    gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY) if photo.ndim == 3 else photo
+    lines = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD).detect(gray)[0]
+    if lines is None:
+        return np.zeros((0, 4))
+    seg = join_collinear(np.asarray(lines, np.float64).reshape(-1, 4), max_gap=0.05 * max(h, w))
+    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    keep = length >= min_length
+    return seg[keep][np.argsort(-length[keep])]
+
+
+def segments_for(photo: np.ndarray, size: tuple[int, int], detail: int = 1024,
+                 min_length: float | None = None) -> np.ndarray:
+    """:func:`photo_segments` found on a copy of ``photo`` at most ``detail`` pixels on its long side
+    (never below ``size``), in the pixel coordinates of ``size`` ``(width, height)``.
+
+    LSD breaks a long, faint or slightly curved edge into pieces on a small copy of a photo and
+    finds it whole on a larger one; the depth is solved small, the lines are found large.
+    """
+    h0, w0 = photo.shape[:2]
+    w, h = size
+    s = min(1.0, max(detail / max(h0, w0), w / w0, h / h0))
+    copy = photo if s == 1.0 else cv2.resize(photo, (max(1, round(w0 * s)), max(1, round(h0 * s))),
+                                              interpolation=cv2.INTER_AREA)
+    ch, cw = copy.shape[:2]
+    sx, sy = w / cw, h / ch
+    if min_length is not None:
+        min_length = min_length / min(sx, sy)
+    seg = photo_segments(copy, min_length)
+    return np.c_[(seg[:, 0] + 0.5) * sx - 0.5, (seg[:, 1] + 0.5) * sy - 0.5,
+                 (seg[:, 2] + 0.5) * sx - 0.5, (seg[:, 3] + 0.5) * sy - 0.5]
+
+
+def join_collinear(segments: np.ndarray, max_gap: float, angle_deg: float = 3.0, distance: float = 1.5) -> np.ndarray:
+    """Join segments that continue one another: within ``angle_deg`` of the same direction, both ends
+    of the shorter within ``distance`` pixels of the longer one's line, at most ``max_gap`` apart along it
+    and overlapping by at most ``distance`` (the two sides of a thin stripe stay apart).
+
+    A long edge that LSD breaks in two (a change of contrast along it) is one 3-D line: kept whole, the
+    depth keeps both pieces on one line, not on two that meet at a kink.
+    """
+    seg = [s for s in np.asarray(segments, np.float64)]
+    cos_tol = np.cos(np.radians(angle_deg))
+    changed = True
+    while changed and len(seg) > 1:
+        changed = False
+        seg.sort(key=lambda s: -np.hypot(s[2] - s[0], s[3] - s[1]))
+        for i in range(len(seg)):
+            a = seg[i]
+            p0, d = a[:2], a[2:] - a[:2]
+            la = np.linalg.norm(d)
+            if la < 1e-9:
+                continue
+            d = d / la
+            normal = np.array([-d[1], d[0]])
+            for j in range(i + 1, len(seg)):
+                b = seg[j]
+                db = b[2:] - b[:2]
+                lb = np.linalg.norm(db)
+                if lb < 1e-9 or abs(np.dot(db / lb, d)) < cos_tol:
+                    continue
+                ends = np.array([b[:2], b[2:]]) - p0
+                if np.abs(ends @ normal).max() > distance:
+                    continue
+                t = np.sort(ends @ d)
+                gap = max(t[0] - la, -t[1])  # > 0: apart, < 0: overlapping
+                if gap > max_gap or gap < -distance:
+                    continue
+                lo, hi = min(0.0, t[0]), max(la, t[1])
+                seg[i] = np.r_[p0 + lo * d, p0 + hi * d]
+                del seg[j]
+                changed = True
+                break
+            if changed:
+                break
+    return np.array(seg).reshape(-1, 4)
+
+
+def segment_points(segments: np.ndarray, spacing: float = 1.5, inset: float = 0.05) -> list[np.ndarray]:
+    """Evenly spaced points ``(m, 2)`` along each segment, the ends ``inset`` of its length in."""
+    out = []
+    for x0, y0, x1, y1 in segments:
+        length = np.hypot(x1 - x0, y1 - y0)
+        m = max(3, int(np.ceil(length * (1 - 2 * inset) / spacing)) + 1)
+        t = np.linspace(inset, 1 - inset, m)[:, None]
+        out.append(np.hstack([x0 + t * (x1 - x0), y0 + t * (y1 - y0)]))
+    return out
+
+
+def _bilinear_rows(points: np.ndarray, w: int, h: int):
+    """Column indices ``(m, 4)`` and weights ``(m, 4)`` of bilinear interpolation at ``points``."""
+    x = np.clip(points[:, 0], 0, w - 1 - 1e-6)
+    y = np.clip(points[:, 1], 0, h - 1 - 1e-6)
+    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
+    fx, fy = x - x0, y - y0
+    idx = np.stack([y0 * w + x0, y0 * w + x0 + 1, (y0 + 1) * w + x0, (y0 + 1) * w + x0 + 1], 1)
+    wts = np.stack([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy], 1)
+    return idx, wts
+
+
+def _second_differences(n: int):
+    from scipy import sparse
+
+    return sparse.diags([np.ones(n - 2), -2 * np.ones(n - 2), np.ones(n - 2)], [0, 1, 2], shape=(n - 2, n))
+
+
+def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray | None = None, *,
+                     smoothness: float = 16384.0, edge_contrast: float = 0.04, line_weight: float = 1e6,
+                     spacing: float = 1.5, work_pixels: int = 20000, band: float = 2.0) -> np.ndarray:
+    """The depth nearest ``depth`` (in inverse depth) whose inverse is affine along every segment.
+
+    Minimises, over inverse depth ``d`` normalised by the prior's median,
+    ``sum (d - d_prior)^2 + smoothness * sum c * (second differences of d)^2
+    + line_weight * sum (second differences of d along each segment)^2``,
+    where ``c = 1 / (1 + (g / edge_contrast)^2)`` is lower across the photo's
+    edges (``g``: grey-level gradient, 0-1 per pixel), so the surface may
+    crease where the photo shows an edge and is planar elsewhere.
+    ``smoothness`` sets how far a crease of the prior that the photo does not
+    show is rounded (about ``smoothness ** 0.25`` pixels).  ``segments``
+    default to :func:`photo_segments`.  The solve runs on a grid of at most
+    ``work_pixels`` cells (inverse depth is smooth away from creases; the
+    line terms are exact for the bilinearly enlarged result).  The terms
+    hold along each segment and along parallels ``band`` grid cells to either
+    side, so the pixels beside an edge move with it.  Returns
+    float32 depth of the same shape.
+    """
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    depth = np.asarray(depth, np.float64)
+    full_h, full_w = depth.shape
+    if segments is None:
+        segments = photo_segments(photo)
+    if len(segments) == 0 or full_h < 3 or full_w < 3:
+        return depth.astype(np.float32)
+    inv_full = 1.0 / np.maximum(depth, 1e-6)
+    norm = float(np.median(inv_full))
+    # solved on a grid of at most ``work_pixels`` cells; the result is enlarged bilinearly, and the line
+    # terms are written for bilinear interpolation of that grid, so they hold on the enlarged depth too
+    f = max(1.0, np.sqrt(full_h * full_w / work_pixels))
+    w, h = max(3, int(round(full_w / f))), max(3, int(round(full_h / f)))
+    sx, sy = w / full_w, h / full_h
+    inv = cv2.resize(inv_full, (w, h), interpolation=cv2.INTER_AREA) if (w, h) != (full_w, full_h) else inv_full
+    prior = (inv / norm).ravel()
+    n = h * w
+    band_offsets = (-band, 0.0, band) if band > 0 else (0.0,)
+
+    gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY) if photo.ndim == 3 else photo
+    gray = cv2.GaussianBlur(gray.astype(np.float32) / 255.0, (0, 0), 0.8)
+    grad = np.hypot(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)) / 8.0
+    grad = cv2.dilate(grad, np.ones((3, 3), np.uint8))  # a crease anywhere in the 3-pixel stencil
+    if (w, h) != (full_w, full_h):
+        grad = cv2.resize(cv2.dilate(grad, np.ones((3, 3), np.uint8)), (w, h), interpolation=cv2.INTER_AREA)
+    ease = (1.0 / (1.0 + (grad / edge_contrast) ** 2)).astype(np.float64)
+
+    blocks = [sparse.identity(n, format="csr")]
+    dxx = sparse.kron(sparse.identity(h), _second_differences(w))
+    cx = ease[:, 1:-1].ravel()
+    dyy = sparse.kron(_second_differences(h), sparse.identity(w))
+    cy = ease[1:-1, :].ravel()
+    blocks += [sparse.diags(np.sqrt(smoothness * cx)) @ dxx, sparse.diags(np.sqrt(smoothness * cy)) @ dyy]
+
+    rows, cols, vals, r = [], [], [], 0
+    for pts in segment_points(segments, spacing * f):
+        pts = np.c_[(pts[:, 0] + 0.5) * sx - 0.5, (pts[:, 1] + 0.5) * sy - 0.5]
+        along = pts[-1] - pts[0]
+        normal = np.array([-along[1], along[0]]) / max(np.linalg.norm(along), 1e-9)
+        # the line and a parallel one a grid cell to each side: an edge moves with the pixels beside
+        # it (a line held apart from its neighbours would be a groove that image motion never follows)
+        for offset in band_offsets:
+            idx, wts = _bilinear_rows(pts + offset * normal, w, h)
+            m = len(pts)
+            for k, coef in ((0, 1.0), (1, -2.0), (2, 1.0)):
+                rows.append(np.repeat(np.arange(r, r + m - 2), 4))
+                cols.append(idx[k: m - 2 + k].ravel())
+                vals.append((coef * wts[k: m - 2 + k]).ravel())
+            r += m - 2
+    if r:
+        lines = sparse.csr_matrix((np.sqrt(line_weight) * np.concatenate(vals),
+                                   (np.concatenate(rows), np.concatenate(cols))), shape=(r, n))
+        blocks.append(lines)
+    a = sparse.vstack(blocks, format="csr")
+    rhs = np.zeros(a.shape[0])
+    rhs[:n] = prior
+    solution = spsolve((a.T @ a).tocsc(), a.T @ rhs)
+    # a line extrapolated past the prior's farthest point may reach inverse depth 0 (infinity): keep
+    # every point at most 4x farther than the prior's farthest, so nothing flips behind the camera
+    inv_out = np.maximum(solution.reshape(h, w) * norm, 0.25 * inv_full.min())
+    if (w, h) != (full_w, full_h):
+        inv_out = cv2.resize(inv_out, (full_w, full_h), interpolation=cv2.INTER_LINEAR)
+    return (1.0 / inv_out).astype(np.float32)
+
+
+def predicted_bend(depth: np.ndarray, k0: np.ndarray, points: list[np.ndarray], k: np.ndarray, pose: np.ndarray,
+                   size: tuple[int, int], percentile: float = 95.0) -> float:
+    """How far the photo's segments bend in the frame seen by ``pose`` (target pixels).
+
+    ``points`` are points along each segment in the photo (:func:`segment_points`),
+    carried through ``depth`` (bilinear) and the pose into the target camera
+    ``k`` of ``size`` ``(width, height)``.  For each segment with at least
+    half its points inside the frame and in front of the camera, the largest
+    distance of a point from the line fitted to them; returns the
+    ``percentile`` of those over segments (0 when none is in view).
+    """
+    w, h = size
+    k0inv = np.linalg.inv(k0)
+    devs = []
+    d32 = np.asarray(depth, np.float32)
+    for pts in points:
+        z = cv2.remap(d32, pts[:, 0].astype(np.float32).reshape(-1, 1), pts[:, 1].astype(np.float32).reshape(-1, 1),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float64)
+        rays = k0inv @ np.vstack([pts.T, np.ones(len(pts))])
+        p = pose[:, :3] @ (rays * z) + pose[:, 3:4]
+        front = p[2] > 1e-6
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uv = (k @ p)[:2] / p[2]
+        inside = front & (uv[0] >= 0) & (uv[0] <= w - 1) & (uv[1] >= 0) & (uv[1] <= h - 1)
+        if inside.sum() < max(3, len(pts) // 2):
+            continue
+        q = uv[:, inside].T
+        c = q.mean(0)
+        _, _, vt = np.linalg.svd(q - c, full_matrices=False)
+        devs.append(float(np.abs((q - c) @ vt[1]).max()))
+    return float(np.percentile(devs, percentile)) if devs else 0.0
