@@ -98,29 +98,39 @@ def fit_framing(min_visible_of, min_visible: float = 0.97, max_zoom: float = 1.5
     """Search the least damping, then the least zoom (bisection), for which
     ``min_visible_of(zoom, damping)`` (the worst frame's visible fraction) reaches
     ``min_visible`` and ``bend_of(zoom, damping)`` (the worst frame's predicted bend,
-    pixels) stays within ``max_bend``.  Damping 0 (no motion) always qualifies."""
+    pixels) stays within ``max_bend`` at the zoom found.  Damping 0 (no motion) always qualifies."""
     for damping in dampings:
         if damping <= 0:
             return Framing("fit", 1.0, 0.0, 1.0)
-        # bend grows with the zoom (a longer focal length magnifies it): judged at the largest
-        if bend_of is not None and bend_of(max_zoom, damping) > max_bend:
+        # a quick reject at the widest view before the zoom search; the zoom found is checked again
+        if bend_of is not None and bend_of(1.0, damping) > max_bend:
             continue
-        at_max = min_visible_of(max_zoom, damping)
-        if at_max < min_visible:
+        found = _least_zoom(min_visible_of, min_visible, max_zoom, damping, steps)
+        if found is None:
             continue
-        at_one = min_visible_of(1.0, damping)
-        if at_one >= min_visible:
-            return Framing("fit", 1.0, damping, at_one)
-        lo, hi, best = 1.0, max_zoom, at_max
-        for _ in range(steps):
-            mid = 0.5 * (lo + hi)
-            value = min_visible_of(mid, damping)
-            if value >= min_visible:
-                hi, best = mid, value
-            else:
-                lo = mid
-        return Framing("fit", hi, damping, best)
+        if bend_of is not None and bend_of(found.zoom, damping) > max_bend:
+            continue
+        return found
     return Framing("fit", 1.0, 0.0, 1.0)
+
+
+def _least_zoom(min_visible_of, min_visible, max_zoom, damping, steps):
+    """The least zoom (bisection) at which ``damping`` keeps ``min_visible``, or None."""
+    at_max = min_visible_of(max_zoom, damping)
+    if at_max < min_visible:
+        return None
+    at_one = min_visible_of(1.0, damping)
+    if at_one >= min_visible:
+        return Framing("fit", 1.0, damping, at_one)
+    lo, hi, best = 1.0, max_zoom, at_max
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        value = min_visible_of(mid, damping)
+        if value >= min_visible:
+            hi, best = mid, value
+        else:
+            lo = mid
+    return Framing("fit", hi, damping, best)
 
 
 # --------------------------------------------------------------------------- one search for every caller
@@ -158,21 +168,22 @@ def predicted_parallax(depth: np.ndarray, k0: np.ndarray, k: np.ndarray, pose: n
     return float(np.percentile(np.linalg.norm(fitted - dst, axis=1), 90))
 
 
-def fit_shot(renderer, path: CameraPath, label_size, *, output_size=None, segments=None, min_visible: float = 0.97,
+def fit_shot(renderer, path: CameraPath, label_size, *, output_size=None, lines=None, min_visible: float = 0.97,
              max_bend: float = float("inf"), max_zoom: float = 1.5, picks: int = 7, confirm=None) -> Framing:
     """Fit ``path`` to what one photo can show (``fit`` framing; see the module docstring).
 
     ``renderer`` is a :class:`roomtour.render.ParallaxRenderer` of the photo
-    (its depth and ``k0``); ``path`` is relative to frame 0 with the output
-    window's normalised intrinsics.  Visibility is measured on coverage labels
-    rendered at ``label_size`` ``(width, height)``; bend and parallax are
-    predicted at ``output_size`` (default ``label_size``) from ``segments``
-    (points along the photo's straight segments, renderer pixels;
-    :func:`roomtour.straight.segment_points`).  ``picks`` evenly spaced frames
-    are checked.  ``confirm`` = ``(renderer, size)``: after the search,
-    visibility is checked again there on the same frames, and zoom, then
-    damping, tightened until it holds (a search on a small copy of the
-    geometry is a few tenths of a percent more tolerant).
+    whose coverage labels, rendered at ``label_size`` ``(width, height)``,
+    measure visibility; ``path`` is relative to the photo's camera with the
+    output window's normalised intrinsics.  ``lines`` = ``(depth, k0,
+    points)``: the photo's depth and pixel intrinsics and points along its
+    straight segments in the same pixels (:func:`roomtour.straight.segment_points`),
+    from which bend and parallax are predicted at ``output_size`` (default
+    ``label_size``).  ``picks`` evenly spaced frames are checked.
+    ``confirm`` = ``(renderer, size)``: after the search, visibility is
+    checked again there on the same frames, and zoom, then damping,
+    tightened until it holds (a search on a small copy of the geometry is a
+    few tenths of a percent more tolerant).
     """
     from .camera import intrinsics_matrix
     from .render import VISIBLE
@@ -186,43 +197,45 @@ def fit_shot(renderer, path: CameraPath, label_size, *, output_size=None, segmen
         return min(float(np.mean(r.source_map(intrinsics_matrix(cam.intrinsics[i], *size), cam.w2c[i], size)[2]
                                  == VISIBLE)) for i in chosen)
 
-    def lines_of(zoom, damping, measure):
-        cam = apply_framing(path, Framing("fit", zoom, damping))
-        return max(measure(intrinsics_matrix(cam.intrinsics[i], *output_size), cam.w2c[i]) for i in chosen)
-
     def bend_of(zoom, damping):
-        return lines_of(zoom, damping, lambda k, pose: predicted_bend(renderer.depth, renderer.k0, segments, k, pose,
-                                                                      output_size))
+        depth, k0, points = lines
+        cam = apply_framing(path, Framing("fit", zoom, damping))
+        return max(predicted_bend(depth, k0, points, intrinsics_matrix(cam.intrinsics[i], *output_size), cam.w2c[i],
+                                  output_size) for i in chosen)
 
     found = fit_framing(lambda z, d: visible_of(renderer, label_size, z, d) - 0.005, min_visible, max_zoom,
-                        bend_of=bend_of if segments is not None and np.isfinite(max_bend) else None,
-                        max_bend=max_bend)
+                        bend_of=bend_of if lines is not None and np.isfinite(max_bend) else None, max_bend=max_bend)
     found.searched_min_visible += 0.005
     if confirm is not None:
         full, size = confirm
+        budget = lines is not None and np.isfinite(max_bend)
         steps = [d for d in DAMPINGS if d < found.damping]
         while found.damping > 0:
             value = visible_of(full, size, found.zoom, found.damping)
-            if value >= min_visible:
+            bent = budget and bend_of(found.zoom, found.damping) > max_bend
+            if value >= min_visible and not bent:
                 found.searched_min_visible = value
                 break
-            if found.zoom * 1.04 <= max_zoom:
+            # zoom in for visibility while that keeps the lines; otherwise less motion
+            if not bent and found.zoom * 1.04 <= max_zoom:
                 found.zoom *= 1.04
             else:
                 found.damping = steps.pop(0) if steps else 0.0
-    describe_lines(found, renderer, path, output_size, segments, chosen)
+    if lines is not None:
+        describe_lines(found, path, output_size, *lines, picks=chosen)
     return found
 
 
-def describe_lines(framing: Framing, renderer, path: CameraPath, output_size, segments, picks=None) -> Framing:
-    """Fill ``framing.bend_px`` and ``parallax_px`` for ``path`` under ``framing`` (worst picked frame)."""
+def describe_lines(framing: Framing, path: CameraPath, output_size, depth, k0, points, picks=None) -> Framing:
+    """Fill ``framing.bend_px`` and ``parallax_px``: the worst picked frame's predicted bend of the
+    photo's straight segments (``points``) and its parallax, at ``output_size``, for ``path`` under
+    ``framing``."""
     from .camera import intrinsics_matrix
     from .straight import predicted_bend
 
     cam = apply_framing(path, framing)
     picks = frame_picks(len(path)) if picks is None else picks
     ks = [(intrinsics_matrix(cam.intrinsics[i], *output_size), cam.w2c[i]) for i in picks]
-    framing.bend_px = max(predicted_bend(renderer.depth, renderer.k0, segments, k, pose, output_size)
-                          for k, pose in ks) if segments is not None else float("nan")
-    framing.parallax_px = max(predicted_parallax(renderer.depth, renderer.k0, k, pose, output_size) for k, pose in ks)
+    framing.bend_px = max(predicted_bend(depth, k0, points, k, pose, output_size) for k, pose in ks)
+    framing.parallax_px = max(predicted_parallax(depth, k0, k, pose, output_size) for k, pose in ks)
     return framing

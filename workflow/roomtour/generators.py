@@ -104,22 +104,30 @@ class _Rendered:
         return None if self.labels is None else self.labels == VISIBLE
 
     def _render(self, photo, depth, camera: CameraPath, width: int, height: int, framing: str, renderer_options,
-                min_visible: float = 0.97):
-        """Render ``camera`` (any frame 0) over ``photo`` with ``depth`` at the video size."""
-        from .framing import Framing, apply_framing, check_framing
+                min_visible: float = 0.97, segments=None, max_bend: float = float("inf")):
+        """Render ``camera`` (any frame 0) over ``photo`` with ``depth`` at the video size.
+
+        ``segments`` (the photo's straight segments at the video size) give the predicted bend
+        and parallax in the log, and under ``fit`` framing the ``max_bend`` budget."""
+        from .framing import Framing, apply_framing, check_framing, describe_lines
         from .render import ParallaxRenderer
+        from .straight import segment_points
 
         check_framing(framing, "generate framing")
         rel = camera.relative_to_first()
         k0 = intrinsics_matrix(rel.intrinsics[0], width, height)
         renderer = ParallaxRenderer(photo, depth, k0, **renderer_options)
+        lines = None if segments is None else (np.asarray(depth, np.float64), k0, segment_points(segments, 2.0))
         if framing == "fit":
             if not 0 < min_visible <= 1:
                 raise RoomtourError("generate framing", f"min_visible must be in (0, 1], not {min_visible}")
-            self.framing = fit_path(renderer, depth, rel, width, height, min_visible, self.max_zoom, renderer_options)
-            _log(self.framing.describe())
+            self.framing = fit_path(renderer, depth, rel, width, height, min_visible, self.max_zoom, renderer_options,
+                                    lines=lines, max_bend=max_bend)
         else:
             self.framing = Framing("exact")
+            if lines is not None:
+                describe_lines(self.framing, rel, (width, height), *lines)
+        _log(self.framing.describe())
         cam = apply_framing(rel, self.framing)
         frames, labels = [], []
         for pose, intr in zip(cam.w2c, cam.intrinsics):
@@ -131,12 +139,12 @@ class _Rendered:
 
 
 def fit_path(renderer, depth, camera: CameraPath, width: int, height: int, min_visible: float = 0.97,
-             max_zoom: float = 1.5, renderer_options: dict | None = None, search_width: int = 160):
-    """:func:`roomtour.framing.fit_framing` for one photo: the search renders coverage labels
-    on a copy of the geometry at most ``search_width`` wide (every third frame and the last),
-    then the result is checked at full size on the same frames and tightened if needed."""
-    from .framing import DAMPINGS, Framing, apply_framing, fit_framing
-    from .render import VISIBLE, ParallaxRenderer
+             max_zoom: float = 1.5, renderer_options: dict | None = None, search_width: int = 160, lines=None,
+             max_bend: float = float("inf")):
+    """:func:`roomtour.framing.fit_shot` for one video: coverage labels are searched on a copy of
+    the geometry at most ``search_width`` wide, then confirmed at full size."""
+    from .framing import fit_shot
+    from .render import ParallaxRenderer
 
     scale = min(1.0, search_width / width)
     sw, sh = max(8, int(round(width * scale))), max(8, int(round(height * scale)))
@@ -145,27 +153,8 @@ def fit_path(renderer, depth, camera: CameraPath, width: int, height: int, min_v
     options["fill"] = "telea"  # labels only: no background layer needed
     small = ParallaxRenderer(np.zeros((sh, sw, 3), np.uint8), small_depth,
                              intrinsics_matrix(camera.intrinsics[0], sw, sh), **options)
-    picks = sorted(set(range(0, len(camera), 3)) | {len(camera) - 1})
-
-    def worst(r, zoom, damping, w, h, margin=0.0):
-        cam = apply_framing(camera, Framing("fit", zoom, damping))
-        return min(float(np.mean(r.source_map(intrinsics_matrix(cam.intrinsics[i], w, h), cam.w2c[i], (w, h),
-                                              labels_only=True)[2] == VISIBLE)) for i in picks) - margin
-
-    found = fit_framing(lambda z, d: worst(small, z, d, sw, sh, 0.005), min_visible, max_zoom)
-    found.searched_min_visible += 0.005
-    # the search ran small: confirm at full size, tightening zoom, then damping
-    steps = [d for d in DAMPINGS if d < found.damping]
-    while found.damping > 0:
-        full = worst(renderer, found.zoom, found.damping, width, height)
-        if full >= min_visible:
-            found.searched_min_visible = full
-            break
-        if found.zoom * 1.04 <= max_zoom:
-            found.zoom *= 1.04
-        else:
-            found.damping = steps.pop(0) if steps else 0.0
-    return found
+    return fit_shot(small, camera, (sw, sh), output_size=(width, height), lines=lines, min_visible=min_visible,
+                    max_bend=max_bend, max_zoom=max_zoom, confirm=(renderer, (width, height)))
 
 
 @GENERATORS.register("homography")
@@ -202,7 +191,7 @@ class ParallaxGenerator(_Rendered):
 
     def __init__(self, depth: dict | None = None, depth_scale: float = 1.0, tolerance_px: float = 1.5,
                  inpaint_radius: int = 3, interpolation: str = "linear", fill: str = "background",
-                 max_stretch: float = 3.0, texture: float = 0.5, max_zoom: float = 1.5):
+                 max_stretch: float = 3.0, texture: float = 0.5, max_zoom: float = 1.5, max_bend: float = 1.0):
         from .depth import SOURCES
         from .render import FILLS
 
@@ -215,23 +204,44 @@ class ParallaxGenerator(_Rendered):
             raise RoomtourError("generate parallax", f"fill must be one of {', '.join(FILLS)}, not {fill!r}")
         if max_zoom < 1:
             raise RoomtourError("generate parallax", "max_zoom must be >= 1")
-        self.depth_scale, self.max_zoom = depth_scale, max_zoom
+        if max_bend <= 0:
+            raise RoomtourError("generate parallax", "max_bend must be positive (pixels)")
+        self.depth_scale, self.max_zoom, self.max_bend = depth_scale, max_zoom, float(max_bend)
         self.renderer_options = {"tolerance_px": tolerance_px, "inpaint_radius": inpaint_radius,
                                  "interpolation": _interpolation(interpolation, "generate parallax"), "fill": fill,
                                  "max_stretch": max_stretch, "texture": texture}
 
-    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None,
-                 framing: str = "exact", min_visible: float = 0.97, **_) -> np.ndarray:
+    def estimate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int):
+        """``(photo at the video size, its depth, its straight segments)``: the depth from the
+        configured source (before ``depth_scale``), the segments found on a larger copy of the
+        photo than the video (LSD breaks long edges on small copies)."""
         from .depth import estimate_depth
+        from .straight import segments_for
 
+        detail = min(1.0, 1024 / max(photo.shape[:2]))
+        scale = max(1.0, detail * max(photo.shape[1] / width, photo.shape[0] / height))
+        segments = segments_for(fit_to_size(photo, int(round(width * scale)), int(round(height * scale))),
+                                (width, height))
         photo = fit_to_size(photo, width, height)
         k0 = intrinsics_matrix(camera.intrinsics[0], width, height)
+        return photo, estimate_depth(photo, self.depth_spec, k0, log=_log, segments=segments), segments
+
+    def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None,
+                 framing: str = "exact", min_visible: float = 0.97, **_) -> np.ndarray:
+        """``depth`` given (exact depth, or an estimate already scaled) is used as it is (times
+        ``depth_scale``); otherwise it is estimated (:meth:`estimate`)."""
         if depth is None:
-            depth = estimate_depth(photo, self.depth_spec, k0, log=_log)
-        elif depth.shape != (height, width):
-            depth = cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
+            photo, depth, segments = self.estimate(photo, camera, width, height)
+        else:
+            from .straight import segments_for
+
+            photo = fit_to_size(photo, width, height)
+            segments = segments_for(photo, (width, height))
+            if depth.shape != (height, width):
+                depth = cv2.resize(depth.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
         depth = np.asarray(depth, np.float64) * self.depth_scale
-        return self._render(photo, depth, camera, width, height, framing, self.renderer_options, min_visible)
+        return self._render(photo, depth, camera, width, height, framing, self.renderer_options, min_visible,
+                            segments=segments, max_bend=self.max_bend)
 
 
 @GENERATORS.register("static")

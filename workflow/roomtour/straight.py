@@ -44,7 +44,8 @@ def photo_segments(photo: np.ndarray, min_length: float | None = None) -> np.nda
     lines = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD).detect(gray)[0]
     if lines is None:
         return np.zeros((0, 4))
-    seg = join_collinear(np.asarray(lines, np.float64).reshape(-1, 4), max_gap=0.05 * max(h, w))
+    seg = join_collinear(np.asarray(lines, np.float64).reshape(-1, 4), max_gap=0.05 * max(h, w),
+                         min_piece=0.01 * max(h, w))
     length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
     keep = length >= min_length
     return seg[keep][np.argsort(-length[keep])]
@@ -72,49 +73,49 @@ def segments_for(photo: np.ndarray, size: tuple[int, int], detail: int = 1024,
                  (seg[:, 2] + 0.5) * sx - 0.5, (seg[:, 3] + 0.5) * sy - 0.5]
 
 
-def join_collinear(segments: np.ndarray, max_gap: float, angle_deg: float = 3.0, distance: float = 1.5) -> np.ndarray:
+def join_collinear(segments: np.ndarray, max_gap: float, angle_deg: float = 3.0, distance: float = 1.5,
+                   min_piece: float = 0.0) -> np.ndarray:
     """Join segments that continue one another: within ``angle_deg`` of the same direction, both ends
     of the shorter within ``distance`` pixels of the longer one's line, at most ``max_gap`` apart along it
-    and overlapping by at most ``distance`` (the two sides of a thin stripe stay apart).
+    and overlapping by at most ``distance`` (the two sides of a thin stripe stay apart).  Pieces shorter
+    than ``min_piece`` are dropped first.
 
     A long edge that LSD breaks in two (a change of contrast along it) is one 3-D line: kept whole, the
     depth keeps both pieces on one line, not on two that meet at a kink.
     """
-    seg = [s for s in np.asarray(segments, np.float64)]
+    seg = np.asarray(segments, np.float64).reshape(-1, 4)
+    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    seg = seg[length >= max(min_piece, 1e-6)]
+    seg = seg[np.argsort(-np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]))]
+    alive = np.ones(len(seg), bool)
     cos_tol = np.cos(np.radians(angle_deg))
-    changed = True
-    while changed and len(seg) > 1:
-        changed = False
-        seg.sort(key=lambda s: -np.hypot(s[2] - s[0], s[3] - s[1]))
-        for i in range(len(seg)):
-            a = seg[i]
-            p0, d = a[:2], a[2:] - a[:2]
+    for i in range(len(seg)):
+        if not alive[i]:
+            continue
+        while True:
+            p0, d = seg[i, :2], seg[i, 2:] - seg[i, :2]
             la = np.linalg.norm(d)
-            if la < 1e-9:
-                continue
             d = d / la
             normal = np.array([-d[1], d[0]])
-            for j in range(i + 1, len(seg)):
-                b = seg[j]
-                db = b[2:] - b[:2]
-                lb = np.linalg.norm(db)
-                if lb < 1e-9 or abs(np.dot(db / lb, d)) < cos_tol:
-                    continue
-                ends = np.array([b[:2], b[2:]]) - p0
-                if np.abs(ends @ normal).max() > distance:
-                    continue
-                t = np.sort(ends @ d)
-                gap = max(t[0] - la, -t[1])  # > 0: apart, < 0: overlapping
-                if gap > max_gap or gap < -distance:
-                    continue
-                lo, hi = min(0.0, t[0]), max(la, t[1])
-                seg[i] = np.r_[p0 + lo * d, p0 + hi * d]
-                del seg[j]
-                changed = True
+            others = np.flatnonzero(alive)
+            others = others[others != i]
+            if not len(others):
                 break
-            if changed:
+            o = seg[others]
+            db = o[:, 2:] - o[:, :2]
+            lb = np.linalg.norm(db, axis=1)
+            parallel = np.abs(db @ d) >= cos_tol * lb
+            off = np.maximum(np.abs((o[:, :2] - p0) @ normal), np.abs((o[:, 2:] - p0) @ normal))
+            t0, t1 = (o[:, :2] - p0) @ d, (o[:, 2:] - p0) @ d
+            lo, hi = np.minimum(t0, t1), np.maximum(t0, t1)
+            gap = np.maximum(lo - la, -hi)  # > 0: apart, < 0: overlapping
+            join = parallel & (off <= distance) & (gap <= max_gap) & (gap >= -distance)
+            if not join.any():
                 break
-    return np.array(seg).reshape(-1, 4)
+            new_lo, new_hi = min(0.0, lo[join].min()), max(la, hi[join].max())
+            seg[i] = np.r_[p0 + new_lo * d, p0 + new_hi * d]
+            alive[others[join]] = False
+    return seg[alive]
 
 
 def segment_points(segments: np.ndarray, spacing: float = 1.5, inset: float = 0.05) -> list[np.ndarray]:

@@ -34,6 +34,12 @@ trained parameter: the optional ``depth_scale_study`` block (``generator``,
   bound, labelled as such, never a result;
 * the scale best over all clips is reported, to be written into the config
   for clips outside this set.
+
+A generator with ``align_scale: sparse`` (``parallax-aligned`` in
+``config/re10k.yaml``) is scored the standard way for single-image methods
+instead: its depth is scaled per clip by sparse points triangulated with the
+clip's own poses (:mod:`roomtour.scale`), so the scale comes from geometry,
+never from comparing generated and real pixels.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from .errors import RoomtourError
 
 METRICS = ["ref_psnr", "ref_ssim", "vis_psnr", "vis_ssim"]
 ORACLE = " (oracle scale)"
+ALIGNED = "-aligned"  # the reference generator with each clip's scale from sparse points
 
 
 def list_clips(data: str | Path, clips=None) -> list[str]:
@@ -132,8 +139,11 @@ def _same_spec(a: dict, b: dict) -> bool:
     return key(a) == key(b)
 
 
-def _generate(spec: dict, photo, cam, w, h, depth_scale=None):
-    """``(video, coverage, seconds)`` of one generator spec, optionally at another ``depth_scale``."""
+def _generate(spec: dict, photo, cam, w, h, depth_scale=None, points=None):
+    """``(video, coverage, seconds, depth_scale)`` of one generator spec, optionally at another
+    ``depth_scale``.  With ``align_scale: sparse`` in the spec the depth is scaled by the clip's
+    sparse points (``points``, :func:`roomtour.scale.sparse_points` at the video size) instead; the
+    scale used is returned (NaN when the points were too few and the prior scale was kept)."""
     import time
 
     from .generators import GENERATORS
@@ -143,8 +153,18 @@ def _generate(spec: dict, photo, cam, w, h, depth_scale=None):
         options["depth_scale"] = float(depth_scale)
     gen = GENERATORS.create(spec["method"], options)
     start = time.monotonic()
-    video = gen.generate(photo, cam, w, h, framing=spec.get("framing", "exact"))
-    return video, getattr(gen, "coverage", None), time.monotonic() - start
+    if spec.get("align_scale") == "sparse":
+        from .scale import median_scale
+
+        options["depth_scale"] = 1.0
+        gen = GENERATORS.create(spec["method"], options)
+        small, depth, _ = gen.estimate(photo, cam, w, h)
+        depth_scale = median_scale(depth, points) if points is not None else float("nan")
+        factor = depth_scale if np.isfinite(depth_scale) else float(spec.get("options", {}).get("depth_scale", 1.0))
+        video = gen.generate(photo, cam, w, h, depth=depth * factor, framing=spec.get("framing", "exact"))
+    else:
+        video = gen.generate(photo, cam, w, h, framing=spec.get("framing", "exact"))
+    return video, getattr(gen, "coverage", None), time.monotonic() - start, depth_scale
 
 
 def depth_scale_study(config: dict, clips: list, loaded: dict, log=print) -> dict:
@@ -161,7 +181,7 @@ def depth_scale_study(config: dict, clips: list, loaded: dict, log=print) -> dic
         real, cam = loaded[clip]
         h, w = real.shape[1:3]
         for scale in grid:
-            video, _, _ = _generate(spec, real[0], cam, w, h, scale)
+            video, *_ = _generate(spec, real[0], cam, w, h, scale)
             table.loc[clip, scale] = float(np.mean([psnr(a, b) for a, b in zip(video[1:], real[1:])]))
         log(f"depth scale study {clip}: best {table.loc[clip].idxmax():g} "
             f"({table.loc[clip].max():.2f} dB; at 1: {table.loc[clip].get(1.0, np.nan):.2f} dB)")
@@ -208,8 +228,18 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
                 runs.append((label + ORACLE, spec, study["oracle"][clip]))
             else:
                 runs.append((label, spec, None))
+        points = None
+        if any(spec.get("align_scale") == "sparse" for _, spec, _ in runs):
+            from .camera import intrinsics_matrix
+            from .scale import SparsePoints, sparse_points
+
+            rel = cam.relative_to_first()
+            found = sparse_points(real, intrinsics_matrix(rel.intrinsics[0], w, h), rel.w2c)
+            # at the generated size: pixel centres scale about the image's corner
+            points = SparsePoints((found.uv + 0.5) * [gw / w, gh / h] - 0.5, found.z)
+            log(f"{clip}: {len(points)} sparse points triangulated with the clip's poses (scale alignment)")
         for label, spec, depth_scale in runs:
-            raw, coverage, seconds = _generate(spec, real[0], cam, gw, gh, depth_scale)
+            raw, coverage, seconds, depth_scale = _generate(spec, real[0], cam, gw, gh, depth_scale, points)
             cache: dict = {}
             for chain in chains:
                 video = apply_chain(raw, chain, denoiser, upscaler, scale, cache)
@@ -241,7 +271,8 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
         if name not in frames:
             frames = frames.assign(**{name: np.nan})
     keys = ["generator", "chain", "clip"]
-    per_clip = frames.groupby(keys, sort=False)[METRICS + ["seconds", *LABELS]].mean().reset_index()
+    extra = ["depth_scale"] if "depth_scale" in frames else []
+    per_clip = frames.groupby(keys, sort=False)[METRICS + ["seconds", *LABELS, *extra]].mean().reset_index()
     worst = frames.groupby(keys, sort=False)["visible"].min().rename("min_visible").reset_index()
     per_clip = per_clip.merge(worst, on=keys)
     groups = list(dict.fromkeys(zip(per_clip.generator, per_clip.chain)))
@@ -269,23 +300,28 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
                      f"{pct(r.visible.mean())} / {pct(r.inpainted.mean())} / {pct(r.extrapolated.mean())} | "
                      f"{pct(r.min_visible.min())} | {r.seconds.mean():.2f} |")
     gens = set(per_clip.generator)
+    aligned = reference + ALIGNED
     if reference in gens:
-        lines += ["", f"Paired differences, {reference} − baseline, same clip and chain (mean over clips, 95% "
-                  "bootstrap interval):", "",
-                  "| baseline | chain | Δ ref PSNR (dB) | Δ ref SSIM | Δ vis PSNR | Δ vis SSIM |",
-                  "|---|---|---|---|---|---|"]
-        for b in baselines:
-            if b not in gens:
-                continue
-            for c in chains:
-                ref = per_clip[(per_clip.generator == reference) & (per_clip.chain == c)].set_index("clip")
-                base = per_clip[(per_clip.generator == b) & (per_clip.chain == c)].set_index("clip").loc[ref.index]
-                cells = []
-                for m in METRICS:
-                    mean, lo, hi = bootstrap_mean_ci((ref[m] - base[m]).to_numpy(), seed=seed)
-                    digits = 2 if "psnr" in m else 3
-                    cells.append(f"{mean:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]")
-                lines.append(f"| {b} | {c} | " + " | ".join(cells) + " |")
+        lines += ["", f"Paired differences, generator − baseline, same clip and chain (mean over clips, 95% "
+                  f"bootstrap interval). `{reference}` has the prior depth scale (what a tour gets); "
+                  f"`{aligned}` has each clip's scale from sparse points triangulated with its poses "
+                  "(Tucker & Snavely 2020; no target pixel is compared to set it):", "",
+                  "| generator | baseline | chain | Δ ref PSNR (dB) | Δ ref SSIM | Δ vis PSNR | Δ vis SSIM |",
+                  "|---|---|---|---|---|---|---|"]
+        for g in [reference] + ([aligned] if aligned in gens else []):
+            for b in baselines:
+                if b not in gens:
+                    continue
+                for c in chains:
+                    ref = per_clip[(per_clip.generator == g) & (per_clip.chain == c)].set_index("clip")
+                    base = per_clip[(per_clip.generator == b) & (per_clip.chain == c)].set_index("clip")
+                    base = base.loc[ref.index]
+                    cells = []
+                    for m in METRICS:
+                        mean, lo, hi = bootstrap_mean_ci((ref[m] - base[m]).to_numpy(), seed=seed)
+                        digits = 2 if "psnr" in m else 3
+                        cells.append(f"{mean:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]")
+                    lines.append(f"| {g} | {b} | {c} | " + " | ".join(cells) + " |")
         if reference + ORACLE in gens:
             lines += ["", f"`{reference}` is scored with the depth scale fitted on the *other* clips (leave-one-out); "
                       f"`{reference}{ORACLE}` uses each clip's own best scale, an upper bound that no generator "

@@ -259,7 +259,8 @@ class ShotRenderer:
         # (a 9:16 dolly measured 97.5% there but 90% as rendered); bend at the output size
         segments = segment_points(lines, spacing=2.0)
         self.framing = fit_shot(self.renderer, path, (self.tw, self.th), output_size=(out_w, out_h),
-                                segments=segments, min_visible=options.min_visible, max_bend=options.max_bend,
+                                lines=(depth, k0, segments), min_visible=options.min_visible,
+                                max_bend=options.max_bend,
                                 max_zoom=1.6)
         self.camera = apply_framing(path, self.framing)
         self.zoom = self.framing.zoom
