@@ -113,6 +113,7 @@ class Layout:
     vanishing_point: tuple[float, float]
     support: int  # line segments consistent with the vanishing point
     fallback: bool
+    box: object = None  # the roomtour.layout.Box whose depth this is
 
 
 def line_segments(gray: np.ndarray, min_length: float) -> np.ndarray:
@@ -170,12 +171,18 @@ def layout_depth(
     half_width: float = 2.2,
     back_depth: float = 6.0,
     min_lines: int = 6,
+    fit: bool = False,
 ) -> tuple[np.ndarray, Layout]:
     """Depth of a box room fitted to the photo's central vanishing point (see the module docstring).
 
     ``intrinsics`` is the 3x3 pixel matrix.  The camera is taken as level
-    with the room's axis passing through the vanishing point.
+    with the room's axis passing through the vanishing point.  With ``fit``
+    the side walls and the back wall are chosen from a grid by the photo's
+    line evidence (:func:`roomtour.layout.fit_layout`) instead of
+    ``half_width`` and ``back_depth``.
     """
+    from .layout import Box, box_depth, fit_layout
+
     h, w = photo.shape[:2]
     gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
     vp, support = central_vanishing_point(line_segments(gray, min_length=max(12, 0.04 * max(h, w))), w, h)
@@ -183,16 +190,12 @@ def layout_depth(
     if fallback:
         vp = (intrinsics[0, 2], intrinsics[1, 2])
     vx, vy = float(vp[0]), float(vp[1])
-    fx, fy = intrinsics[0, 0], intrinsics[1, 1]
-    u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    # ray through (u, v) relative to the room axis: x = (u - vx) / fx, y = (v - vy) / fy per unit z
-    rx, ry = (u - vx) / fx, (v - vy) / fy
-    with np.errstate(divide="ignore"):
-        floor = np.where(ry > 1e-6, camera_height / ry, np.inf)
-        ceiling = np.where(ry < -1e-6, (ceiling_height - camera_height) / -ry, np.inf)
-        walls = np.where(np.abs(rx) > 1e-6, half_width / np.abs(rx), np.inf)
-    depth = np.minimum(np.minimum(floor, ceiling), np.minimum(walls, back_depth)).astype(np.float32)
-    return depth, Layout((vx, vy), int(support), bool(fallback))
+    box = Box((vx, vy), camera_height, ceiling_height, half_width, half_width, back_depth)
+    if fit and not fallback:
+        from .straight import photo_segments
+
+        box, _ = fit_layout(photo_segments(photo), (vx, vy), intrinsics, w, h, camera_height, ceiling_height)
+    return box_depth(box, intrinsics, w, h), Layout((vx, vy), int(support), bool(fallback), box)
 
 
 # --------------------------------------------------------------------------- photo pop-up

@@ -316,3 +316,24 @@ def render_frame(
 def render_path(scene: Scene, camera: CameraPath, width: int, height: int, aa: int = 2) -> np.ndarray:
     """Render every pose of a (relative) camera path: ``(T, H, W, 3)`` uint8."""
     return np.stack([render_frame(scene, p, k, width, height, aa)[0] for p, k in zip(camera.w2c, camera.intrinsics)])
+
+
+def room_surface_labels(scene: Scene, w2c: np.ndarray, intrinsics: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Which of the room's surfaces each pixel's ray meets first, furniture ignored: the true layout
+    (indices into :data:`roomtour.layout.SURFACES`: floor, ceiling, left, right, back; the wall behind
+    the start camera counts as back), uint8 ``(H, W)``."""
+    k = intrinsics_matrix(intrinsics, width, height)
+    r, t = w2c[:, :3], w2c[:, 3]
+    center = -r.T @ t
+    ys, xs = np.mgrid[0:height, 0:width]
+    rays = np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)], 1) @ np.linalg.inv(k).T @ r
+    lo, hi = np.asarray(scene.room_lo, float), np.asarray(scene.room_hi, float)
+    hits = []
+    # floor (y = hi), ceiling (y = lo), left (x = lo), right (x = hi), back (z = hi), front (z = lo)
+    for axis, bound in ((1, hi), (1, lo), (0, lo), (0, hi), (2, hi), (2, lo)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tt = (bound[axis] - center[axis]) / rays[:, axis]
+        hits.append(np.where(tt > 1e-9, tt, np.inf))
+    label = np.argmin(np.stack(hits), axis=0)
+    label[label == 5] = 4
+    return label.reshape(height, width).astype(np.uint8)

@@ -88,6 +88,7 @@ class TourOptions:
     strict: bool = False
     min_visible: float = 0.97
     max_bend: float = 1.0  # output pixels a straight segment may stray from a line (predicted)
+    depth: dict = field(default_factory=lambda: {"source": "layout"})  # roomtour.depth.estimate_depth spec
     crf: int = 18
     preset: str = "veryfast"
     geometry_width: int = 320
@@ -250,7 +251,7 @@ class ShotRenderer:
             direction = -1.0 if move == "truck_left" else 1.0
             sweep = direction * 1.6 * spare  # from one side towards the other; fit keeps it inside
         lines = segments_for(photo, (gw, gh))
-        depth = estimate_depth(small, {"source": "layout"}, k0, segments=lines)
+        depth = estimate_depth(small, options.depth, k0, segments=lines)
         # "stretched" flags parallax smearing beyond the window's own magnification of the photo (a
         # 9:16 window over a landscape photo magnifies it 1.8x before any move: framing, not smear)
         self.renderer = ParallaxRenderer(small, depth, k0, max_stretch=3.0 * max(1.0, ft / f0))
