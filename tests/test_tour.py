@@ -176,3 +176,80 @@ def _env():
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO / "workflow")
     return env
+
+
+# --------------------------------------------------------------------------- nothing lost, nothing late
+
+
+def _one_photo_folder(tmp_path):
+    import cv2
+
+    folder = tmp_path / "listing"
+    folder.mkdir()
+    img = np.zeros((48, 64, 3), np.uint8)
+    img[:, 32:] = 200
+    cv2.imwrite(str(folder / "kitchen.png"), img)
+    return folder
+
+
+@pytest.mark.parametrize("name", ["kitchen.png", "link.mp4", "hard.mp4"])
+def test_tour_refuses_to_write_over_one_of_its_photos(tmp_path, name):
+    import os
+
+    from roomtour.tour import TourOptions, render_tour
+
+    folder = _one_photo_folder(tmp_path)
+    (tmp_path / "link.mp4").symlink_to(folder / "kitchen.png")
+    os.link(folder / "kitchen.png", tmp_path / "hard.mp4")
+    name = name if name == "kitchen.png" else f"../{name}"
+    before = (folder / "kitchen.png").read_bytes()
+    with pytest.raises(RoomtourError, match="refusing to overwrite"):
+        render_tour(folder, folder / name, TourOptions(resolution=(64, 36), seconds_per_photo=1.0))
+    assert (folder / "kitchen.png").read_bytes() == before
+
+
+@pytest.mark.parametrize("out, problem", [("tour.avi", "name it"), ("tour", "name it"), ("adir", "directory")])
+def test_tour_checks_the_output_before_the_first_frame(tmp_path, out, problem):
+    from roomtour.tour import TourOptions, render_tour
+
+    folder = _one_photo_folder(tmp_path)
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(RoomtourError, match=problem):
+        render_tour(folder, tmp_path / out, TourOptions(resolution=(64, 36), seconds_per_photo=1.0))
+    assert not list(tmp_path.glob("tour*"))
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not music\n"])
+def test_bad_music_is_found_before_rendering(tmp_path, content):
+    from roomtour.tour import TourOptions, render_tour
+
+    folder = _one_photo_folder(tmp_path)
+    music = tmp_path / "song.mp3"
+    music.write_bytes(content)
+    with pytest.raises(RoomtourError, match="song.mp3"):
+        render_tour(folder, tmp_path / "tour.mp4",
+                    TourOptions(resolution=(64, 36), seconds_per_photo=1.0, music=str(music)))
+    assert not (tmp_path / "tour.mp4").exists()
+
+
+def test_tour_yaml_may_not_name_files_outside_its_folder(tmp_path):
+    from roomtour.tour import read_folder
+
+    folder = _one_photo_folder(tmp_path)
+    (folder / "tour.yaml").write_text("photos: [kitchen.png, ../outside.png]\n")
+    with pytest.raises(RoomtourError, match="outside the tour's folder"):
+        read_folder(folder, log=lambda m: None)
+
+
+def test_prepare_input_refuses_to_overwrite_its_source(tmp_path):
+    import subprocess
+    import sys
+
+    folder = _one_photo_folder(tmp_path)
+    photo = folder / "kitchen.png"
+    before = photo.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "roomtour", "prepare-input", str(photo), str(photo), "--size",
+                           "32x18"], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "refusing to overwrite" in proc.stderr and proc.stderr.count("\n") == 1
+    assert photo.read_bytes() == before

@@ -123,9 +123,10 @@ def _read_yaml(path: str, what: str) -> dict:
 
 
 def cmd_prepare_input(a):
-    from .video import fit_to_size, read_image, write_image
+    from .video import check_output, fit_to_size, read_image, write_image
 
     w, h = a.size
+    check_output(a.out, [] if a.source.startswith("procedural:") else [a.source])
     if a.source.startswith("procedural:"):
         import cv2
 

@@ -186,6 +186,9 @@ def _read_sidecar(path: Path, folder: Path) -> list[Shot]:
         if seconds is not None and (not isinstance(seconds, (int, float)) or seconds <= 0):
             raise RoomtourError(path, f"photos[{i}]: seconds must be a positive number")
         p = folder / str(item["file"])
+        if not p.resolve().is_relative_to(folder.resolve()):
+            raise RoomtourError(path, f"photos[{i}]: {item['file']!r} is outside the tour's folder; list only "
+                                      "photos inside it")
         shots.append(Shot(p, str(item.get("caption", caption_from_name(p))), move, seconds))
     return shots
 
@@ -524,7 +527,7 @@ def _exact_size(frame: np.ndarray, w: int, h: int) -> np.ndarray:
 def render_tour(folder: str | Path, out: str | Path, options: TourOptions, log=print) -> dict:
     """Make one tour MP4 from a photo folder (see the module docstring).  Returns a report:
     frames, seconds, per-shot move/zoom/damping and worst visible share."""
-    from .video import VideoWriter, h264, mux_audio
+    from .video import VideoWriter, check_music, check_output, h264, mux_audio
 
     options.check()
     shots = read_folder(folder, log)
@@ -535,9 +538,11 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions, log=p
     total = timeline_frames(options, [s for s, _ in loaded])
     progress = TourProgress(len(loaded), total)
     w, h = options.size
-    out = Path(out)
-    if options.music and not Path(options.music).is_file():
-        raise RoomtourError(options.music, "music file not found")
+    # everything that can be checked is checked before the first frame: nothing already made is lost
+    out = check_output(out, [s.path for s in shots] + ([options.music] if options.music else []),
+                       suffixes=(".mp4", ".m4v"))
+    if options.music:
+        check_music(options.music)
     coverage: list = []
     start = time.monotonic()
     silent = out.with_name(out.stem + ".silent.mp4") if options.music else out

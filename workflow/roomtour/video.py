@@ -76,6 +76,38 @@ def atomic_path(path: str | Path, suffix: str | None = None):
             os.unlink(tmp)
 
 
+def check_output(out: str | Path, inputs=(), suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse, before any work, an output that would lose data or not be what its name says.
+
+    ``out`` must not be (or link to, or share a hard link with) any of ``inputs``, nor an
+    existing directory; its suffix must be one of ``suffixes`` (when given), since that is the
+    container written; its directory must be creatable and writable.  Raises
+    :class:`RoomtourError` naming ``out`` and the problem; returns ``out`` as a Path.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise RoomtourError(out, "is a directory; give a file name for the output")
+    target = out.resolve()
+    for item in inputs:
+        item = Path(item)
+        same = item.resolve() == target
+        if not same and out.exists() and item.exists():
+            try:
+                same = os.path.samefile(item, out)
+            except OSError:
+                same = False
+        if same:
+            raise RoomtourError(out, f"is the input {item}; refusing to overwrite it (choose another output name)")
+    if suffixes and out.suffix.lower() not in suffixes:
+        raise RoomtourError(out, f"the output is written as {suffixes[0][1:].upper()}; name it "
+                                 f"{' or '.join('*' + s for s in suffixes)} (not {out.suffix or 'no extension'!r})")
+    parent = target.parent
+    existing = next((p for p in [parent, *parent.parents] if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise RoomtourError(out, f"cannot write there ({existing or parent} is not a writable directory)")
+    return out
+
+
 _STREAM_RE = re.compile(r"Stream #\d+:\d+.*?: Video: .*?(\d{2,5})x(\d{2,5})")
 _FPS_RE = re.compile(r"([\d.]+) fps")
 
@@ -316,7 +348,23 @@ def mux_audio(video: str | Path, music: str | Path, out: str | Path, duration: f
         proc = subprocess.run([*cmd, "-f", "mp4", str(tmp)], capture_output=True, text=True)
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            if "No space left" in proc.stderr:
+                raise RoomtourError(out, "the disk is full (no space left while writing the video with music)")
             raise RoomtourError(music, f"ffmpeg could not use it as music ({last[:160]})")
+
+
+def check_music(music: str | Path) -> dict:
+    """That ``music`` exists, is not empty and ffmpeg finds an audio stream in it: checked before a
+    tour renders, so a bad file costs no render.  Returns :func:`probe`'s report."""
+    music = Path(music)
+    if not music.is_file():
+        raise RoomtourError(music, "music file not found")
+    if music.stat().st_size == 0:
+        raise RoomtourError(music, "music file is empty (0 bytes)")
+    report = probe(music)
+    if report["audio"] is None:
+        raise RoomtourError(music, "no audio stream that ffmpeg can decode (not a music file?)")
+    return report
 
 
 # --------------------------------------------------------------------------- images
