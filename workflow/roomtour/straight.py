@@ -234,7 +234,7 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
 
 
 def predicted_bend(depth: np.ndarray, k0: np.ndarray, points: list[np.ndarray], k: np.ndarray, pose: np.ndarray,
-                   size: tuple[int, int], percentile: float = 95.0) -> float:
+                   size: tuple[int, int], percentile: float = 95.0, min_length: float | None = None) -> float:
     """How far the photo's segments bend in the frame seen by ``pose`` (target pixels).
 
     ``points`` are points along each segment in the photo (:func:`segment_points`),
@@ -242,8 +242,13 @@ def predicted_bend(depth: np.ndarray, k0: np.ndarray, points: list[np.ndarray], 
     ``k`` of ``size`` ``(width, height)``.  For each segment with at least
     half its points inside the frame and in front of the camera, the largest
     distance of a point from the line fitted to them; returns the
-    ``percentile`` of those over segments (0 when none is in view).
+    ``percentile`` of those over segments (0 when none is in view).  Segments
+    whose carried points span less than ``min_length`` target pixels are left
+    out (default: 1/16 of the frame's width, the "long segments" of the bend
+    measure in ``../shared/tools/bend.py``: 60 pixels of 960); many short
+    segments, which rarely bend, would otherwise hide the long ones that do.
     """
+    min_length = size[0] / 16 if min_length is None else float(min_length)
     w, h = size
     k0inv = np.linalg.inv(k0)
     devs = []
@@ -260,6 +265,8 @@ def predicted_bend(depth: np.ndarray, k0: np.ndarray, points: list[np.ndarray], 
         if inside.sum() < max(3, len(pts) // 2):
             continue
         q = uv[:, inside].T
+        if np.linalg.norm(q[-1] - q[0]) < min_length:
+            continue
         c = q.mean(0)
         _, _, vt = np.linalg.svd(q - c, full_matrices=False)
         devs.append(float(np.abs((q - c) @ vt[1]).max()))
