@@ -195,8 +195,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--out", default=str(REPO / "BENCHMARKS.md"))
+    ap.add_argument("--tours-only", action="store_true",
+                    help="time the property tours alone and print their table (BENCHMARKS.md is not rewritten)")
     a = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(a.cores))
+    if a.tours_only:
+        print("| photos | format | output | wall s | frames/s | peak memory (MB) |\n|---:|---|---|---:|---:|---:|")
+        for r in tour_speeds():
+            size = "1920x1080" if r["format"] == "16:9" else "1080x1920"
+            print(f"| {r['photos']} | {r['format']} | {size}, {r['duration']:.1f} s | {r['wall_s']:.0f} | "
+                  f"{r['fps']:.1f} | {r['peak_mb']:.0f} |")
+        return
     wall, per_rule = time_workflow(a.cores)
     speeds = method_speeds()
     cpu = platform.processor() or platform.machine()

@@ -266,14 +266,46 @@ def cmd_metrics(a):
         df.to_csv(tmp, index=False)
 
 
+def cmd_camera_accuracy(a):
+    import pandas as pd
+
+    from .camera import intrinsics_matrix, read_pose_file
+    from .camera_accuracy import camera_errors
+    from .framing import Framing, apply_framing
+    from .video import atomic_path, read_video
+
+    frames = read_video(a.video)
+    path = read_pose_file(a.path).relative_to_first()
+    rendered = path
+    if a.coverage:
+        from .coverage import read_coverage
+
+        table = read_coverage(a.coverage)
+        if {"zoom", "damping"} <= set(table) and table["zoom"].notna().any():
+            zoom, damping = float(table["zoom"].iloc[0]), float(table["damping"].iloc[0])
+            rendered = apply_framing(path, Framing("fit", zoom, damping))
+    n = min(len(frames), len(path))
+    h, w = frames.shape[1:3]
+    # the frames were made with the rendered intrinsics (fit zooms in), at this video's own size
+    k = intrinsics_matrix(rendered.intrinsics[0], w, h)
+    row = {"image": a.image, "motion": a.motion, "chain": a.chain}
+    row.update(camera_errors(frames[:n], k, path.w2c[:n], trials=a.trials).as_dict())
+    vs_rendered = camera_errors(frames[:n], k, rendered.w2c[:n], trials=a.trials)
+    row.update({f"{c}_rendered": getattr(vs_rendered, c) for c in ("rot_err", "trans_err", "cam_mc")})
+    with atomic_path(a.out) as tmp:
+        pd.DataFrame([row]).to_csv(tmp, index=False)
+
+
 def cmd_summarize(a):
     import pandas as pd
 
-    from .stats import chain_summary, coverage_report, markdown_report, paired_differences, per_video
+    from .stats import attach_camera, chain_summary, coverage_report, markdown_report, paired_differences, per_video
     from .video import atomic_path
 
     rows = pd.concat([pd.read_csv(p) for p in a.metrics], ignore_index=True)
     videos = per_video(rows)
+    if a.camera:
+        videos = attach_camera(videos, pd.concat([pd.read_csv(p) for p in a.camera], ignore_index=True))
     order = a.chain_order.split(",") if a.chain_order else None
     summary = chain_summary(videos, order)
     diffs = paired_differences(videos, "raw", a.bootstrap_samples, a.bootstrap_level, a.bootstrap_seed)
@@ -649,8 +681,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--chain", default="")
     s.set_defaults(func=cmd_metrics)
 
+    s = sub.add_parser("camera-accuracy", help="RotErr, TransErr, CamMC of one video against its camera path")
+    s.add_argument("video")
+    s.add_argument("out")
+    s.add_argument("--path", required=True, help="the requested camera path (RealEstate10K format)")
+    s.add_argument("--coverage", help="the raw video's coverage table: its zoom and damping give the rendered path")
+    s.add_argument("--trials", type=int, default=2, help="RANSAC seeds averaged (default: %(default)s)")
+    s.add_argument("--image", default="")
+    s.add_argument("--motion", default="")
+    s.add_argument("--chain", default="")
+    s.set_defaults(func=cmd_camera_accuracy)
+
     s = sub.add_parser("summarize", help="summary tables from per-frame metric CSVs")
     s.add_argument("metrics", nargs="+")
+    s.add_argument("--camera", nargs="*", default=[], help="camera-accuracy CSVs (one row per video)")
     s.add_argument("--out-csv")
     s.add_argument("--out-md")
     s.add_argument("--per-video-csv")

@@ -15,6 +15,9 @@ from .coverage import COLUMNS as COVERAGE_COLUMNS
 from .metrics import METRIC_COLUMNS, psnr_from_mse
 
 KEYS = ["image", "motion", "chain"]
+# camera accuracy per video (roomtour.camera_accuracy), against the requested path and the rendered one
+CAMERA_COLUMNS = ["rot_err", "trans_err", "cam_mc", "rot_err_rendered", "trans_err_rendered", "cam_mc_rendered"]
+SCORED_COLUMNS = METRIC_COLUMNS + CAMERA_COLUMNS
 
 # Higher is better except for warp_error.
 HIGHER_IS_BETTER = {
@@ -23,6 +26,7 @@ HIGHER_IS_BETTER = {
     "ref_psnr": True,
     "ref_ssim": True,
     "warp_error": False,
+    **{c: False for c in CAMERA_COLUMNS},
 }
 
 
@@ -51,7 +55,7 @@ def per_video(frame_rows: pd.DataFrame) -> pd.DataFrame:
 
 def chain_summary(videos: pd.DataFrame, chain_order: list[str] | None = None) -> pd.DataFrame:
     """Per chain: ``n`` videos and mean, std (ddof=1) of each metric over videos."""
-    cols = [c for c in METRIC_COLUMNS if c in videos]
+    cols = [c for c in SCORED_COLUMNS if c in videos]
     rows = []
     for chain, g in videos.groupby("chain", sort=False):
         row = {"chain": chain, "n": len(g)}
@@ -95,7 +99,7 @@ def paired_differences(
 ) -> pd.DataFrame:
     """For every chain other than ``baseline`` and every metric: the mean paired
     difference ``chain - baseline`` over videos with its bootstrap interval."""
-    cols = [c for c in METRIC_COLUMNS if c in videos]
+    cols = [c for c in SCORED_COLUMNS if c in videos]
     base = videos[videos.chain == baseline].set_index(["image", "motion"])
     rows = []
     for chain, g in videos[videos.chain != baseline].groupby("chain", sort=False):
@@ -138,14 +142,27 @@ def _fmt(mean, std, digits):
     return f"{mean:.{digits}f}" + ("" if np.isnan(std) else f" ± {std:.{digits}f}")
 
 
-DIGITS = {"temporal_psnr": 2, "temporal_ssim": 3, "ref_psnr": 2, "ref_ssim": 3, "warp_error": 4}
+DIGITS = {"temporal_psnr": 2, "temporal_ssim": 3, "ref_psnr": 2, "ref_ssim": 3, "warp_error": 4,
+          **{c: 3 for c in CAMERA_COLUMNS}}
 LABELS = {
     "temporal_psnr": "temporal PSNR dB (proxy)",
     "temporal_ssim": "temporal SSIM (proxy)",
     "ref_psnr": "ref PSNR dB",
     "ref_ssim": "ref SSIM",
     "warp_error": "warp error",
+    "rot_err": "RotErr (rad, Σ frames)",
+    "trans_err": "TransErr (Σ frames)",
+    "cam_mc": "CamMC (Σ frames)",
+    "rot_err_rendered": "RotErr vs rendered path",
+    "trans_err_rendered": "TransErr vs rendered path",
+    "cam_mc_rendered": "CamMC vs rendered path",
 }
+
+
+def attach_camera(videos: pd.DataFrame, camera: pd.DataFrame) -> pd.DataFrame:
+    """Per-video camera-accuracy columns (one row per image, motion, chain) joined onto ``videos``."""
+    keep = [c for c in camera if c in KEYS or c in CAMERA_COLUMNS or c in ("estimated", "unestimated")]
+    return videos.merge(camera[keep], on=KEYS, how="left")
 
 
 def coverage_report(videos: pd.DataFrame, min_visible: float = 0.97) -> list[str]:
@@ -177,7 +194,7 @@ def markdown_report(summary: pd.DataFrame, diffs: pd.DataFrame, title: str, note
                     extra: list[str] | None = None) -> str:
     """The poster-style table (mean ± std over videos), the paired-difference table and any
     ``extra`` Markdown lines (coverage, failures), as Markdown."""
-    cols = [c for c in METRIC_COLUMNS if f"{c}_mean" in summary and summary[f"{c}_mean"].notna().any()]
+    cols = [c for c in SCORED_COLUMNS if f"{c}_mean" in summary and summary[f"{c}_mean"].notna().any()]
     lines = [f"# {title}", ""]
     lines += ["| chain | videos | " + " | ".join(LABELS[c] for c in cols) + " |"]
     lines += ["|---|---:|" + "---:|" * len(cols)]

@@ -239,6 +239,9 @@ def partial_summary():
         f"{R}/logs",
         *shlex.split(summary_args()),
     ]
+    camera = sorted(Path(R, "camera").glob("*/*/*.csv"))
+    if camera:
+        cmd += ["--camera", *map(str, camera)]
     for path in missing:
         cmd += ["--missing", path]
     subprocess.run(cmd, check=False)

@@ -28,3 +28,25 @@ rule metrics:
         " --coverage {input.coverage:q} --compare-size {params.size} --kernel {params.kernel:q}"
         " --image {wildcards.image:q} --motion {wildcards.motion:q} --chain {wildcards.chain:q}"
         " 2> {log:q}"
+
+
+rule camera_accuracy:
+    input:
+        video=lambda wc: video(wc.image, wc.motion, wc.chain),
+        path=f"{R}/paths/{{motion}}.txt",
+        coverage=lambda wc: coverage(wc.image, wc.motion),
+    output:
+        f"{R}/camera/{{image}}/{{motion}}/{{chain}}.csv",
+    log:
+        f"{R}/logs/camera_accuracy/{{image}}/{{motion}}/{{chain}}.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=config["resources"]["metrics"]["mem_mb"],
+        runtime=config["resources"]["metrics"]["runtime"],
+    shell:
+        "python -m roomtour --threads {threads} camera-accuracy {input.video:q} {output:q}"
+        " --path {input.path:q} --coverage {input.coverage:q}"
+        " --image {wildcards.image:q} --motion {wildcards.motion:q} --chain {wildcards.chain:q}"
+        " 2> {log:q}"

@@ -3,8 +3,14 @@
 
 rule summarize:
     input:
-        expand(
+        metrics=expand(
             f"{R}/metrics/{{image}}/{{motion}}/{{chain}}.csv",
+            image=IMAGES,
+            motion=MOTIONS,
+            chain=SCORED_CHAINS,
+        ),
+        camera=expand(
+            f"{R}/camera/{{image}}/{{motion}}/{{chain}}.csv",
             image=IMAGES,
             motion=MOTIONS,
             chain=SCORED_CHAINS,
@@ -23,7 +29,8 @@ rule summarize:
     params:
         args=summary_args(),
     shell:
-        "python -m roomtour summarize {input:q} --out-csv {output.csv:q} --out-md {output.md:q}"
+        "python -m roomtour summarize {input.metrics:q} --camera {input.camera:q}"
+        " --out-csv {output.csv:q} --out-md {output.md:q}"
         " --per-video-csv {output.per_video:q} --diffs-csv {output.diffs:q} {params.args}"
         " 2> {log:q}"
 

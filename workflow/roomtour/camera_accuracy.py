@@ -1,0 +1,166 @@
+"""Camera accuracy: does a video follow its camera path?  (RotErr, TransErr, CamMC, as CamI2V reports.)
+
+Camera-controlled image-to-video work (CameraCtrl, CamI2V) estimates each
+generated video's camera from its frames and compares it with the path the
+model was asked to follow.  Here, per frame ``t`` against frame 0:
+
+1. SIFT features of frame 0 and frame ``t``, mutual ratio-test matches, the
+   essential matrix with the known intrinsics (RANSAC), and the relative
+   rotation and translation *direction* (``cv2.recoverPose``), or a pure
+   rotation (no translation) where a homography that is a rotation explains
+   the matches as well (a turning camera, or a frozen video).  Two views fix
+   no scale, so translations are compared as directions; a frame whose
+   camera barely moved (reference translation below ``min_baseline`` of the
+   path's largest) contributes its rotation only.
+2. Errors, summed over frames as CamI2V does: ``RotErr`` the geodesic angle
+   between estimated and reference rotation (radians), ``TransErr`` the L2
+   distance between translations normalised by the trajectory's largest norm
+   (the reference's norms carry the estimated directions, so only direction
+   errors count), ``CamMC`` the L2 norm of the difference of the 3x4 ``[R|t]``
+   matrices in the same units.
+3. A frame with too few inliers (``min_inliers``) cannot be estimated: it is
+   counted in ``unestimated``, never scored as zero; a video with no frame
+   estimated has NaN errors.
+
+RANSAC is random: ``trials`` seeds are averaged.  :func:`camera_errors`
+returns a :class:`CameraErrors`; poses are the 3x4 world-to-camera matrices
+of :mod:`roomtour.camera`, made relative to frame 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["CameraErrors", "relative_poses", "camera_errors"]
+
+
+@dataclass
+class CameraErrors:
+    """Summed errors over the estimated frames (NaN when none), and how many frames could not be estimated."""
+
+    rot_err: float
+    trans_err: float
+    cam_mc: float
+    estimated: int
+    unestimated: int
+
+    def as_dict(self, prefix: str = "") -> dict:
+        return {prefix + k: v for k, v in asdict(self).items()}
+
+
+def _features(gray: np.ndarray):
+    return cv2.SIFT_create(nfeatures=2000).detectAndCompute(gray, None)
+
+
+def _matches(des0, des1, ratio: float = 0.75):
+    matcher = cv2.BFMatcher(cv2.NORM_L2)
+    fwd = [m for m, n in (p for p in matcher.knnMatch(des0, des1, k=2) if len(p) == 2) if m.distance < ratio * n.distance]
+    back = {m.queryIdx: m.trainIdx for m, n in (p for p in matcher.knnMatch(des1, des0, k=2) if len(p) == 2)
+            if m.distance < ratio * n.distance}
+    return [m for m in fwd if back.get(m.trainIdx) == m.queryIdx]
+
+
+def relative_poses(frames: np.ndarray, intrinsics: np.ndarray, seed: int = 0, min_inliers: int = 15):
+    """Estimated ``[R | t]`` (3x4, ``t`` a unit direction) of every frame relative to frame 0, or None
+    for frames that cannot be estimated; frame 0 is the identity."""
+    k = np.asarray(intrinsics, np.float64)
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) if f.ndim == 3 else f for f in frames]
+    kp0, des0 = _features(grey[0])
+    out = [np.hstack([np.eye(3), np.zeros((3, 1))])]
+    cv2.setRNGSeed(seed)
+    for g in grey[1:]:
+        kp, des = _features(g)
+        if des0 is None or des is None or len(kp0) < 8 or len(kp) < 8:
+            out.append(None)
+            continue
+        good = _matches(des0, des)
+        if len(good) < min_inliers:
+            out.append(None)
+            continue
+        a = np.array([kp0[m.queryIdx].pt for m in good], np.float64)
+        b = np.array([kp[m.trainIdx].pt for m in good], np.float64)
+        out.append(_two_view(a, b, k, min_inliers))
+    return out
+
+
+def _rotation_from_homography(h: np.ndarray, k: np.ndarray, tolerance: float = 0.02):
+    """The rotation a homography is, if it is one (``K^-1 H K`` orthonormal up to scale within
+    ``tolerance``), else None: the camera turned without moving (or the scene is at infinity)."""
+    m = np.linalg.inv(k) @ h @ k
+    det = np.linalg.det(m)
+    if det <= 0:
+        return None
+    m = m / np.cbrt(det)
+    u, sv, vt = np.linalg.svd(m)
+    if np.abs(sv - 1).max() > tolerance:
+        return None
+    return u @ vt
+
+
+def _two_view(a: np.ndarray, b: np.ndarray, k: np.ndarray, min_inliers: int):
+    """``[R | t]`` of the second view from matched pixels ``a`` -> ``b``: a pure rotation (``t`` = 0)
+    when a homography that is a rotation explains the matches as well as the essential matrix does,
+    otherwise the essential matrix's rotation and unit translation; None when neither holds."""
+    hom, hmask = cv2.findHomography(a, b, cv2.RANSAC, 1.0)
+    e, emask = cv2.findEssentialMat(a, b, k, method=cv2.RANSAC, prob=0.999, threshold=1.0)
+    n_h = int(hmask.sum()) if hmask is not None else 0
+    n_e = int(emask.sum()) if emask is not None else 0
+    if hom is not None and n_h >= min_inliers and n_h >= 0.95 * n_e:
+        rot = _rotation_from_homography(hom, k)
+        if rot is not None:
+            return np.hstack([rot, np.zeros((3, 1))])
+    if e is None or e.shape != (3, 3) or n_e < min_inliers:
+        return None
+    inliers, r, t, _ = cv2.recoverPose(e, a, b, k, mask=emask)
+    if inliers < min_inliers:
+        return None
+    return np.hstack([r, t.reshape(3, 1) / max(np.linalg.norm(t), 1e-12)])
+
+
+def _geodesic(r1: np.ndarray, r2: np.ndarray) -> float:
+    cos = (np.trace(r1.T @ r2) - 1) / 2
+    return float(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def camera_errors(frames: np.ndarray, intrinsics: np.ndarray, w2c: np.ndarray, trials: int = 3,
+                  min_baseline: float = 0.05, min_inliers: int = 15) -> CameraErrors:
+    """RotErr, TransErr and CamMC of a video (``frames`` (T, H, W, 3) uint8) against the path ``w2c``
+    (T, 3, 4) it should follow, averaged over ``trials`` RANSAC seeds (see the module docstring)."""
+    w2c = np.asarray(w2c, np.float64)
+    first = np.linalg.inv(np.vstack([w2c[0], [0, 0, 0, 1]]))
+    ref = np.stack([(np.vstack([p, [0, 0, 0, 1]]) @ first)[:3] for p in w2c])
+    norms = np.linalg.norm(ref[:, :, 3], axis=1)
+    largest = norms.max()
+    results = []
+    for seed in range(trials):
+        est = relative_poses(frames, intrinsics, seed=seed, min_inliers=min_inliers)
+        rot = trans = mc = 0.0
+        done = missing = 0
+        for t in range(1, len(frames)):
+            if est[t] is None:
+                missing += 1
+                continue
+            done += 1
+            r_err = _geodesic(est[t][:, :3], ref[t][:, :3])
+            rot += r_err
+            # the estimate knows directions only: scale it by the reference's norm, normalise both
+            moved = np.linalg.norm(est[t][:, 3]) > 0  # a pure rotation was estimated: no translation
+            if largest > 0 and norms[t] >= min_baseline * largest:
+                t_est = est[t][:, 3] * norms[t] / largest if moved else np.zeros(3)
+            else:
+                t_est = ref[t][:, 3] / largest if largest > 0 else np.zeros(3)
+            t_ref = ref[t][:, 3] / largest if largest > 0 else np.zeros(3)
+            trans += float(np.linalg.norm(t_est - t_ref))
+            mc += float(np.linalg.norm(np.hstack([est[t][:, :3], t_est[:, None]]) -
+                                       np.hstack([ref[t][:, :3], t_ref[:, None]])))
+        results.append((rot, trans, mc, done, missing))
+    done = results[0][3]
+    if not any(r[3] for r in results):
+        return CameraErrors(float("nan"), float("nan"), float("nan"), 0, len(frames) - 1)
+    scored = [r for r in results if r[3]]
+    return CameraErrors(float(np.mean([r[0] for r in scored])), float(np.mean([r[1] for r in scored])),
+                        float(np.mean([r[2] for r in scored])), int(done),
+                        int(round(np.mean([r[4] for r in results]))))
