@@ -1,0 +1,64 @@
+"""Camera accuracy: RotErr / TransErr / CamMC of a video against its camera path."""
+
+import numpy as np
+import pytest
+
+from roomtour.camera import intrinsics_matrix, preset_path
+from roomtour.camera_accuracy import camera_errors, relative_poses
+from roomtour.scenes import SCENES, render_path
+
+W, H = 256, 176
+# The estimator's floor on exact renders of the procedural rooms (scripts/camera_floor.py, BENCHMARKS.md): 0.006-0.034
+# rad per frame (0.009 on the living room's turn); a video that follows its turn must stay within 0.02 per frame.
+ROT_TOLERANCE_PER_FRAME = 0.02
+
+
+@pytest.fixture(scope="module")
+def turn():
+    cam = preset_path("look_left", 6, aspect=W / H, angle_deg=15)
+    return render_path(SCENES["living"], cam, W, H, aa=1), cam
+
+
+def test_a_known_rotation_is_recovered(turn):
+    frames, cam = turn
+    k = intrinsics_matrix(cam.intrinsics[0], W, H)
+    poses = relative_poses(frames, k)
+    est = [p for p in poses[1:] if p is not None]
+    assert len(est) >= 3
+    for t, p in enumerate(poses[1:], start=1):
+        if p is None:
+            continue
+        cos = (np.trace(p[:, :3].T @ cam.w2c[t][:, :3]) - 1) / 2
+        assert np.arccos(np.clip(cos, -1, 1)) < ROT_TOLERANCE_PER_FRAME
+    err = camera_errors(frames, k, cam.w2c, trials=2)
+    assert err.rot_err < ROT_TOLERANCE_PER_FRAME * err.estimated
+    assert err.trans_err == pytest.approx(0.0, abs=1e-9)  # a turn: no translation either way
+
+
+def test_a_video_that_ignores_its_path_scores_worse(turn):
+    frames, cam = turn
+    k = intrinsics_matrix(cam.intrinsics[0], W, H)
+    follows = camera_errors(frames, k, cam.w2c, trials=1)
+    frozen = camera_errors(np.repeat(frames[:1], len(frames), 0), k, cam.w2c, trials=1)
+    assert frozen.estimated == len(frames) - 1  # identical frames: estimated as "no motion", not skipped
+    assert frozen.rot_err > 5 * follows.rot_err
+    assert frozen.cam_mc > 5 * follows.cam_mc
+
+
+def test_a_truck_is_scored_on_its_direction():
+    cam = preset_path("pan_left", 6, aspect=W / H, distance=0.6)
+    frames = render_path(SCENES["bedroom"], cam, W, H, aa=1)
+    k = intrinsics_matrix(cam.intrinsics[0], W, H)
+    follows = camera_errors(frames, k, cam.w2c, trials=1)
+    still = camera_errors(np.repeat(frames[:1], len(frames), 0), k, cam.w2c, trials=1)
+    assert follows.estimated >= 3
+    assert follows.trans_err / follows.estimated < 0.3  # directions within about 17 degrees
+    assert still.trans_err > 2 * follows.trans_err
+
+
+def test_a_flat_video_is_marked_not_scored():
+    frames = np.full((4, H, W, 3), 127, np.uint8)
+    cam = preset_path("pan_left", 4, aspect=W / H)
+    err = camera_errors(frames, intrinsics_matrix(cam.intrinsics[0], W, H), cam.w2c, trials=1)
+    assert err.estimated == 0 and err.unestimated == 3
+    assert np.isnan(err.rot_err) and np.isnan(err.cam_mc)
