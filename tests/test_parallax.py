@@ -177,8 +177,13 @@ def test_onnx_depth_model_pre_and_post_processing(tmp_path):
     assert depth.shape == (60, 90)
     assert depth[:, :40].mean() == pytest.approx(8.0, abs=0.01) and depth[:, 50:].mean() == pytest.approx(1.0, abs=0.01)
     via_spec = estimate_depth(photo, {"source": "onnx", "model": str(tmp_path / "depth.onnx"), "near": 1.0,
-                                      "far": 8.0}, np.eye(3))
+                                      "far": 8.0, "straight_lines": False}, np.eye(3))
     assert np.allclose(via_spec, depth)
+    # straightened by default: the step's edge is one straight line, each side keeps its depth
+    straight = estimate_depth(photo, {"source": "onnx", "model": str(tmp_path / "depth.onnx"), "near": 1.0,
+                                      "far": 8.0}, np.eye(3))
+    assert straight[:, :30].mean() == pytest.approx(8.0, rel=0.05) and straight[:, 60:].mean() == pytest.approx(
+        1.0, rel=0.05)
     with pytest.raises(RoomtourError, match="missing.onnx: ONNX depth model not found"):
         OnnxDepthModel(tmp_path / "missing.onnx")
     (tmp_path / "bad.onnx").write_bytes(b"nope")
@@ -226,7 +231,7 @@ def test_suite_end_to_end_on_two_clips(tmp_path):
     assert sorted(frames.frame.unique()) == [1, 2, 3, 4, 5]  # frame 0 is the input
     assert (tmp_path / "0bf152ef84195293.png").is_file()
     per_clip, text = summarize_suite(frames)
-    assert len(per_clip) == 6 and "parallax − baseline" in text
+    assert len(per_clip) == 6 and "generator − baseline" in text and "| parallax | static | raw |" in text
     static = per_clip[per_clip.generator == "static"].ref_psnr.mean()
     parallax = per_clip[per_clip.generator == "parallax"].ref_psnr.mean()
     assert parallax > static

@@ -148,7 +148,8 @@ def _second_differences(n: int):
 
 def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray | None = None, *,
                      smoothness: float = 16384.0, edge_contrast: float = 0.04, line_weight: float = 1e6,
-                     spacing: float = 1.5, work_pixels: int = 20000, band: float = 2.0) -> np.ndarray:
+                     spacing: float = 1.5, work_pixels: int = 20000, band: float = 2.0,
+                     step: float = 0.1) -> np.ndarray:
     """The depth nearest ``depth`` (in inverse depth) whose inverse is affine along every segment.
 
     Minimises, over inverse depth ``d`` normalised by the prior's median,
@@ -156,7 +157,9 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
     + line_weight * sum (second differences of d along each segment)^2``,
     where ``c = 1 / (1 + (g / edge_contrast)^2)`` is lower across the photo's
     edges (``g``: grey-level gradient, 0-1 per pixel), so the surface may
-    crease where the photo shows an edge and is planar elsewhere.
+    crease where the photo shows an edge and is planar elsewhere; where the
+    prior is broken (neighbours more than ``step`` apart, relative, in
+    inverse depth: an occlusion edge) it stays broken.
     ``smoothness`` sets how far a crease of the prior that the photo does not
     show is rounded (about ``smoothness ** 0.25`` pixels).  ``segments``
     default to :func:`photo_segments`.  The solve runs on a grid of at most
@@ -194,6 +197,16 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
     if (w, h) != (full_w, full_h):
         grad = cv2.resize(cv2.dilate(grad, np.ones((3, 3), np.uint8)), (w, h), interpolation=cv2.INTER_AREA)
     ease = (1.0 / (1.0 + (grad / edge_contrast) ** 2)).astype(np.float64)
+    # where the prior itself is broken (an occlusion edge of a measured or learned depth: neighbours more
+    # than ``step`` apart in inverse depth), it stays broken: no smoothness across it
+    rel = np.zeros((h, w), bool)
+    jump_x = np.abs(np.diff(inv, axis=1)) > step * np.minimum(inv[:, 1:], inv[:, :-1])
+    jump_y = np.abs(np.diff(inv, axis=0)) > step * np.minimum(inv[1:], inv[:-1])
+    rel[:, 1:] |= jump_x
+    rel[:, :-1] |= jump_x
+    rel[1:] |= jump_y
+    rel[:-1] |= jump_y
+    ease[cv2.dilate(rel.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 0.0
 
     blocks = [sparse.identity(n, format="csr")]
     dxx = sparse.kron(sparse.identity(h), _second_differences(w))

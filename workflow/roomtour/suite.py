@@ -194,6 +194,8 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
     """Per-frame rows for every (clip, generator, chain); figures of generated vs real frames
     per clip.  Returns ``(rows, study)`` where ``study`` is :func:`depth_scale_study`'s result
     (or None)."""
+    from .camera import intrinsics_matrix
+    from .camera_accuracy import camera_errors
     from .figures import contact_sheet
     from .generators import GENERATORS
     from .metrics import resize_frames
@@ -204,6 +206,7 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
     chains = block.get("chains", ["raw"])
     scale = float(block.get("generate_scale", 1))
     kernel = block.get("resize_kernel", "bicubic")
+    camera_accuracy = bool(config.get("camera_accuracy", True))
     denoiser = upscaler = None
     if any(c != "raw" for c in chains):
         denoiser, upscaler = _post_processors(block, config.get("weights_dir", "../shared/weights"))
@@ -229,12 +232,12 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
             else:
                 runs.append((label, spec, None))
         points = None
+        rel = cam.relative_to_first()
+        k_ref = intrinsics_matrix(rel.intrinsics[0], w, h)
         if any(spec.get("align_scale") == "sparse" for _, spec, _ in runs):
-            from .camera import intrinsics_matrix
             from .scale import SparsePoints, sparse_points
 
-            rel = cam.relative_to_first()
-            found = sparse_points(real, intrinsics_matrix(rel.intrinsics[0], w, h), rel.w2c)
+            found = sparse_points(real, k_ref, rel.w2c)
             # at the generated size: pixel centres scale about the image's corner
             points = SparsePoints((found.uv + 0.5) * [gw / w, gh / h] - 0.5, found.z)
             log(f"{clip}: {len(points)} sparse points triangulated with the clip's poses (scale alignment)")
@@ -244,9 +247,10 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
             for chain in chains:
                 video = apply_chain(raw, chain, denoiser, upscaler, scale, cache)
                 video = resize_frames(video, w, h, kernel)
+                camera = camera_errors(video, k_ref, rel.w2c, trials=2).as_dict() if camera_accuracy else {}
                 frame_rows = score_frames(video, real, visible, coverage).assign(
                     clip=clip, generator=label, chain=chain, seconds=seconds,
-                    depth_scale=np.nan if depth_scale is None else depth_scale)
+                    depth_scale=np.nan if depth_scale is None else depth_scale, **camera)
                 rows.append(frame_rows)
                 log(f"{clip} {label} {chain}: ref_psnr {frame_rows.ref_psnr.mean():.2f} dB, "
                     f"ref_ssim {frame_rows.ref_ssim.mean():.3f}, visible {frame_rows.visible.mean():.2f}")
@@ -271,11 +275,12 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
         if name not in frames:
             frames = frames.assign(**{name: np.nan})
     keys = ["generator", "chain", "clip"]
-    extra = ["depth_scale"] if "depth_scale" in frames else []
+    extra = [c for c in ("depth_scale", "rot_err", "trans_err", "cam_mc", "estimated") if c in frames]
     per_clip = frames.groupby(keys, sort=False)[METRICS + ["seconds", *LABELS, *extra]].mean().reset_index()
     worst = frames.groupby(keys, sort=False)["visible"].min().rename("min_visible").reset_index()
     per_clip = per_clip.merge(worst, on=keys)
     groups = list(dict.fromkeys(zip(per_clip.generator, per_clip.chain)))
+    camera = "rot_err" in per_clip
     chains = list(dict.fromkeys(per_clip.chain))
     lines = [
         "# RealEstate10K suite: generators against real frames",
@@ -283,11 +288,13 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
         f"{per_clip['clip'].nunique()} clips, frames 1..N-1 of each; mean ± std over clips of per-clip means. "
         "`vis_*`: pixels the first frame can see (same mask for every generator). Coverage: mean share of "
         "pixels per frame that are visible (from the photo) / inpainted (disoccluded) / extrapolated (outside "
-        "the photo), and the worst frame's visible share. Seconds: generation only.",
+        "the photo), and the worst frame's visible share. Seconds: generation only. RotErr (rad), TransErr, "
+        "CamMC: camera accuracy against the clip's recorded path, summed over frames (roomtour.camera_accuracy; "
+        "lower follows the path better; the estimator's floor on the real frames is in BENCHMARKS.md).",
         "",
         "| generator | chain | ref PSNR | ref SSIM | vis PSNR | vis SSIM | visible / inpainted / extrapolated | "
-        "worst visible | s / video |",
-        "|---|---|---:|---:|---:|---:|---|---:|---:|",
+        "worst visible | s / video |" + (" RotErr | TransErr | CamMC |" if camera else ""),
+        "|---|---|---:|---:|---:|---:|---|---:|---:|" + ("---:|---:|---:|" if camera else ""),
     ]
 
     def pct(v):
@@ -298,7 +305,9 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
         lines.append(f"| {g} | {c} | {r.ref_psnr.mean():.2f} ± {r.ref_psnr.std():.2f} | {r.ref_ssim.mean():.3f} ± "
                      f"{r.ref_ssim.std():.3f} | {r.vis_psnr.mean():.2f} | {r.vis_ssim.mean():.3f} | "
                      f"{pct(r.visible.mean())} / {pct(r.inpainted.mean())} / {pct(r.extrapolated.mean())} | "
-                     f"{pct(r.min_visible.min())} | {r.seconds.mean():.2f} |")
+                     f"{pct(r.min_visible.min())} | {r.seconds.mean():.2f} |" +
+                     (f" {r.rot_err.mean():.3f} | {r.trans_err.mean():.3f} | {r.cam_mc.mean():.3f} |" if camera
+                      else ""))
     gens = set(per_clip.generator)
     aligned = reference + ALIGNED
     if reference in gens:
