@@ -63,26 +63,36 @@ def _matches(des0, des1, ratio: float = 0.75):
     return [m for m in fwd if back.get(m.trainIdx) == m.queryIdx]
 
 
-def relative_poses(frames: np.ndarray, intrinsics: np.ndarray, seed: int = 0, min_inliers: int = 15):
-    """Estimated ``[R | t]`` (3x4, ``t`` a unit direction) of every frame relative to frame 0, or None
-    for frames that cannot be estimated; frame 0 is the identity."""
-    k = np.asarray(intrinsics, np.float64)
+def frame_matches(frames: np.ndarray, min_matches: int = 15):
+    """Matched pixels ``(a, b)`` between frame 0 and every later frame (None where too few): SIFT once
+    per frame, mutual ratio-test matches.  The random part (RANSAC) comes after, per seed."""
     grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) if f.ndim == 3 else f for f in frames]
     kp0, des0 = _features(grey[0])
-    out = [np.hstack([np.eye(3), np.zeros((3, 1))])]
-    cv2.setRNGSeed(seed)
+    out = []
     for g in grey[1:]:
         kp, des = _features(g)
         if des0 is None or des is None or len(kp0) < 8 or len(kp) < 8:
             out.append(None)
             continue
         good = _matches(des0, des)
-        if len(good) < min_inliers:
+        if len(good) < min_matches:
             out.append(None)
             continue
-        a = np.array([kp0[m.queryIdx].pt for m in good], np.float64)
-        b = np.array([kp[m.trainIdx].pt for m in good], np.float64)
-        out.append(_two_view(a, b, k, min_inliers))
+        out.append((np.array([kp0[m.queryIdx].pt for m in good], np.float64),
+                    np.array([kp[m.trainIdx].pt for m in good], np.float64)))
+    return out
+
+
+def relative_poses(frames: np.ndarray, intrinsics: np.ndarray, seed: int = 0, min_inliers: int = 15, matches=None):
+    """Estimated ``[R | t]`` (3x4, ``t`` a unit direction, or 0 for a pure rotation) of every frame
+    relative to frame 0, or None for frames that cannot be estimated; frame 0 is the identity.
+    ``matches`` (:func:`frame_matches`) may be passed to reuse them across seeds."""
+    k = np.asarray(intrinsics, np.float64)
+    matches = frame_matches(frames, min_inliers) if matches is None else matches
+    cv2.setRNGSeed(seed)
+    out = [np.hstack([np.eye(3), np.zeros((3, 1))])]
+    for pair in matches:
+        out.append(None if pair is None else _two_view(pair[0], pair[1], k, min_inliers))
     return out
 
 
@@ -125,42 +135,56 @@ def _geodesic(r1: np.ndarray, r2: np.ndarray) -> float:
     return float(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def camera_errors(frames: np.ndarray, intrinsics: np.ndarray, w2c: np.ndarray, trials: int = 3,
-                  min_baseline: float = 0.05, min_inliers: int = 15) -> CameraErrors:
-    """RotErr, TransErr and CamMC of a video (``frames`` (T, H, W, 3) uint8) against the path ``w2c``
-    (T, 3, 4) it should follow, averaged over ``trials`` RANSAC seeds (see the module docstring)."""
+def _relative_path(w2c: np.ndarray) -> np.ndarray:
     w2c = np.asarray(w2c, np.float64)
     first = np.linalg.inv(np.vstack([w2c[0], [0, 0, 0, 1]]))
-    ref = np.stack([(np.vstack([p, [0, 0, 0, 1]]) @ first)[:3] for p in w2c])
+    return np.stack([(np.vstack([p, [0, 0, 0, 1]]) @ first)[:3] for p in w2c])
+
+
+def _score(est: list, ref: np.ndarray, min_baseline: float):
+    """Summed (RotErr, TransErr, CamMC) and (estimated, unestimated) of one estimate against one path."""
     norms = np.linalg.norm(ref[:, :, 3], axis=1)
     largest = norms.max()
-    results = []
-    for seed in range(trials):
-        est = relative_poses(frames, intrinsics, seed=seed, min_inliers=min_inliers)
-        rot = trans = mc = 0.0
-        done = missing = 0
-        for t in range(1, len(frames)):
-            if est[t] is None:
-                missing += 1
-                continue
-            done += 1
-            r_err = _geodesic(est[t][:, :3], ref[t][:, :3])
-            rot += r_err
-            # the estimate knows directions only: scale it by the reference's norm, normalise both
-            moved = np.linalg.norm(est[t][:, 3]) > 0  # a pure rotation was estimated: no translation
-            if largest > 0 and norms[t] >= min_baseline * largest:
-                t_est = est[t][:, 3] * norms[t] / largest if moved else np.zeros(3)
-            else:
-                t_est = ref[t][:, 3] / largest if largest > 0 else np.zeros(3)
-            t_ref = ref[t][:, 3] / largest if largest > 0 else np.zeros(3)
-            trans += float(np.linalg.norm(t_est - t_ref))
-            mc += float(np.linalg.norm(np.hstack([est[t][:, :3], t_est[:, None]]) -
-                                       np.hstack([ref[t][:, :3], t_ref[:, None]])))
-        results.append((rot, trans, mc, done, missing))
-    done = results[0][3]
-    if not any(r[3] for r in results):
-        return CameraErrors(float("nan"), float("nan"), float("nan"), 0, len(frames) - 1)
-    scored = [r for r in results if r[3]]
-    return CameraErrors(float(np.mean([r[0] for r in scored])), float(np.mean([r[1] for r in scored])),
-                        float(np.mean([r[2] for r in scored])), int(done),
-                        int(round(np.mean([r[4] for r in results]))))
+    rot = trans = mc = 0.0
+    done = missing = 0
+    for t in range(1, len(ref)):
+        if est[t] is None:
+            missing += 1
+            continue
+        done += 1
+        rot += _geodesic(est[t][:, :3], ref[t][:, :3])
+        t_ref = ref[t][:, 3] / largest if largest > 0 else np.zeros(3)
+        moved = np.linalg.norm(est[t][:, 3]) > 0  # a pure rotation was estimated: no translation
+        if largest > 0 and norms[t] >= min_baseline * largest:
+            # the estimate knows directions only: it takes the reference's length
+            t_est = est[t][:, 3] * norms[t] / largest if moved else np.zeros(3)
+        else:
+            t_est = t_ref  # too short a baseline to have a direction: rotation only
+        trans += float(np.linalg.norm(t_est - t_ref))
+        mc += float(np.linalg.norm(np.hstack([est[t][:, :3], t_est[:, None]]) -
+                                   np.hstack([ref[t][:, :3], t_ref[:, None]])))
+    return rot, trans, mc, done, missing
+
+
+def camera_errors(frames: np.ndarray, intrinsics: np.ndarray, w2c, trials: int = 3, min_baseline: float = 0.05,
+                  min_inliers: int = 15):
+    """RotErr, TransErr and CamMC of a video (``frames`` (T, H, W, 3) uint8) against the path ``w2c``
+    (T, 3, 4) it should follow, averaged over ``trials`` RANSAC seeds (see the module docstring).
+    ``w2c`` may be a dict of named paths: then a dict of :class:`CameraErrors` is returned, every
+    path scored against the same estimates."""
+    paths = w2c if isinstance(w2c, dict) else {"": w2c}
+    n = len(frames)
+    refs = {name: _relative_path(p)[:n] for name, p in paths.items()}
+    matches = frame_matches(frames, min_inliers)
+    estimates = [relative_poses(frames, intrinsics, seed, min_inliers, matches) for seed in range(trials)]
+    out = {}
+    for name, ref in refs.items():
+        results = [_score(est, ref, min_baseline) for est in estimates]
+        scored = [r for r in results if r[3]]
+        if not scored:
+            out[name] = CameraErrors(float("nan"), float("nan"), float("nan"), 0, n - 1)
+            continue
+        out[name] = CameraErrors(float(np.mean([r[0] for r in scored])), float(np.mean([r[1] for r in scored])),
+                                 float(np.mean([r[2] for r in scored])), int(results[0][3]),
+                                 int(round(np.mean([r[4] for r in results]))))
+    return out if isinstance(w2c, dict) else out[""]

@@ -289,9 +289,9 @@ def cmd_camera_accuracy(a):
     # the frames were made with the rendered intrinsics (fit zooms in), at this video's own size
     k = intrinsics_matrix(rendered.intrinsics[0], w, h)
     row = {"image": a.image, "motion": a.motion, "chain": a.chain}
-    row.update(camera_errors(frames[:n], k, path.w2c[:n], trials=a.trials).as_dict())
-    vs_rendered = camera_errors(frames[:n], k, rendered.w2c[:n], trials=a.trials)
-    row.update({f"{c}_rendered": getattr(vs_rendered, c) for c in ("rot_err", "trans_err", "cam_mc")})
+    errors = camera_errors(frames[:n], k, {"requested": path.w2c[:n], "rendered": rendered.w2c[:n]}, trials=a.trials)
+    row.update(errors["requested"].as_dict())
+    row.update({f"{c}_rendered": getattr(errors["rendered"], c) for c in ("rot_err", "trans_err", "cam_mc")})
     with atomic_path(a.out) as tmp:
         pd.DataFrame([row]).to_csv(tmp, index=False)
 
