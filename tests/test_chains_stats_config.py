@@ -142,3 +142,32 @@ def test_study_config_points_at_six_photos_and_the_cami2v_paths():
     assert len(cfg["images"]["files"]) == 6
     assert set(cfg["motions"]) == {"pan_left", "orbit_up", "look_left"}
     assert cfg["chains"] == ["raw", "dn", "up", "dn-up", "up-dn"]
+
+
+@pytest.mark.parametrize("kind", ["generate", "denoise", "upscale"])
+def test_every_registry_lists_exactly_its_schema_enum(kind):
+    """The config schema's method choices and the registries are two lists of one thing: they must agree."""
+    from roomtour.config import schema_choices
+    from roomtour.denoisers import DENOISERS
+    from roomtour.generators import GENERATORS
+    from roomtour.upscalers import UPSCALERS
+
+    registry = {"generate": GENERATORS, "denoise": DENOISERS, "upscale": UPSCALERS}[kind]
+    assert sorted(registry.names()) == sorted(schema_choices(kind, "method"))
+
+
+def test_camera_columns_join_the_per_video_table():
+    import pandas as pd
+
+    from roomtour.stats import attach_camera, chain_summary, paired_differences
+
+    videos = pd.DataFrame({"image": ["a", "a", "b", "b"], "motion": ["m"] * 4, "chain": ["raw", "frozen"] * 2,
+                           "ref_psnr": [30.0, 20.0, 31.0, 21.0]})
+    camera = pd.DataFrame({"image": ["a", "a", "b", "b"], "motion": ["m"] * 4, "chain": ["raw", "frozen"] * 2,
+                           "rot_err": [0.1, 1.0, 0.2, 1.2], "trans_err": [0.5, 4.0, 0.6, 4.2],
+                           "cam_mc": [0.6, 4.5, 0.7, 4.6], "estimated": [15] * 4, "unestimated": [0] * 4})
+    joined = attach_camera(videos, camera)
+    summary = chain_summary(joined)
+    assert summary.set_index("chain").loc["frozen", "rot_err_mean"] == pytest.approx(1.1)
+    diffs = paired_differences(joined, samples=200).set_index(["chain", "metric"])
+    assert diffs.loc[("frozen", "cam_mc"), "better"] == "no"  # a larger camera error is worse

@@ -253,3 +253,29 @@ def test_prepare_input_refuses_to_overwrite_its_source(tmp_path):
     assert proc.returncode != 0
     assert "refusing to overwrite" in proc.stderr and proc.stderr.count("\n") == 1
     assert photo.read_bytes() == before
+
+
+def test_dangling_links_warn_and_stop_under_strict(tmp_path):
+    from roomtour.tour import read_folder
+
+    folder = _one_photo_folder(tmp_path)
+    (folder / "gone.jpg").symlink_to(tmp_path / "missing.jpg")
+    said = []
+    shots = read_folder(folder, log=said.append)
+    assert [s.path.name for s in shots] == ["kitchen.png"]
+    assert any("gone.jpg" in m and "does not exist" in m for m in said)
+    with pytest.raises(RoomtourError, match="gone.jpg: a link whose target does not exist"):
+        read_folder(folder, log=said.append, strict=True)
+
+
+def test_identical_photos_are_named_in_a_warning(tmp_path):
+    import shutil
+
+    from roomtour.tour import load_shots, read_folder
+
+    folder = _one_photo_folder(tmp_path)
+    shutil.copy(folder / "kitchen.png", folder / "kitchen_copy.png")
+    said = []
+    loaded = load_shots(read_folder(folder, log=said.append), strict=False, log=said.append)
+    assert len(loaded) == 2
+    assert any("kitchen_copy.png shows the same pixels as kitchen.png" in m for m in said)

@@ -133,15 +133,20 @@ def caption_from_name(path: Path) -> str:
     return words[:1].upper() + words[1:].lower() if words else ""
 
 
-def read_folder(folder: str | Path, log=print) -> list[Shot]:
+def read_folder(folder: str | Path, log=print, strict: bool = False) -> list[Shot]:
     """The shots of a photo folder, in order: sorted file names, or the order of a
     ``tour.yaml`` sidecar (``photos:`` a list of file names or of mappings with ``file``,
-    and optionally ``caption``, ``motion``, ``seconds``)."""
+    and optionally ``caption``, ``motion``, ``seconds``).  A link whose target is gone is
+    named in a warning (``strict``: an error)."""
     from .config import photo_files
 
     folder = Path(folder)
     if not folder.is_dir():
         raise RoomtourError(folder, "not a directory of photos")
+    for link in sorted(p for p in folder.iterdir() if p.is_symlink() and not p.exists()):
+        if strict:
+            raise RoomtourError(link, "a link whose target does not exist")
+        log(f"tour: warning: skipping {link}: a link whose target does not exist")
     photos, skipped = photo_files(folder)
     if skipped:
         log(f"tour: skipping {len(skipped)} file(s) that are not photos: "
@@ -448,7 +453,9 @@ def load_shots(shots: list[Shot], strict: bool, log=print):
     warning line naming it (``strict``: the error stops the tour)."""
     from .video import read_image
 
-    usable = []
+    import hashlib
+
+    usable, seen = [], {}
     for shot in shots:
         try:
             usable.append((shot, read_image(shot.path)))
@@ -456,6 +463,11 @@ def load_shots(shots: list[Shot], strict: bool, log=print):
             if strict:
                 raise
             log(f"tour: warning: skipping {exc}")
+            continue
+        digest = hashlib.sha256(usable[-1][1].tobytes()).hexdigest()
+        if digest in seen:
+            log(f"tour: warning: {shot.path.name} shows the same pixels as {seen[digest]}; it is used twice")
+        seen.setdefault(digest, shot.path.name)
     if not usable:
         raise RoomtourError(shots[0].path.parent if shots else "tour", "no usable photo (every one failed to read)")
     return usable
@@ -530,7 +542,7 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions, log=p
     from .video import VideoWriter, check_music, check_output, h264, mux_audio
 
     options.check()
-    shots = read_folder(folder, log)
+    shots = read_folder(folder, log, options.strict)
     loaded = load_shots(shots, options.strict, log)
     short = [s.path.name for s, _ in loaded if 2 * options.crossfade_frames > shot_frames(options, s)]
     if short:
