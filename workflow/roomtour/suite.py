@@ -149,18 +149,20 @@ def _generate(spec: dict, photo, cam, w, h, depth_scale=None, points=None):
     from .generators import GENERATORS
 
     options = dict(spec.get("options", {}))
-    if depth_scale is not None:
+    prior = float(options.get("depth_scale", 1.0))
+    aligned = spec.get("align_scale") == "sparse"
+    if aligned:
+        options["depth_scale"] = 1.0  # the depth handed to generate() is already scaled
+    elif depth_scale is not None:
         options["depth_scale"] = float(depth_scale)
     gen = GENERATORS.create(spec["method"], options)
     start = time.monotonic()
-    if spec.get("align_scale") == "sparse":
+    if aligned:
         from .scale import median_scale
 
-        options["depth_scale"] = 1.0
-        gen = GENERATORS.create(spec["method"], options)
-        small, depth, _ = gen.estimate(photo, cam, w, h)
+        _, depth, _ = gen.estimate(photo, cam, w, h)
         depth_scale = median_scale(depth, points) if points is not None else float("nan")
-        factor = depth_scale if np.isfinite(depth_scale) else float(spec.get("options", {}).get("depth_scale", 1.0))
+        factor = depth_scale if np.isfinite(depth_scale) else prior
         video = gen.generate(photo, cam, w, h, depth=depth * factor, framing=spec.get("framing", "exact"))
     else:
         video = gen.generate(photo, cam, w, h, framing=spec.get("framing", "exact"))
