@@ -170,6 +170,53 @@ def tour_speeds() -> list[dict]:
     return rows
 
 
+def deliverable_speeds(seconds: float = 30.0) -> list[dict]:
+    """One listing's deliverables from one run against one 16:9 render of the same tour: 10
+    photos, ``--length`` 30 s, title, agent card with logo, badge and 6-channel music in both;
+    the second run adds 9:16 and the unbranded twins (issue 18's goal: at most 2.5x)."""
+    import tempfile
+    import wave
+
+    photos = sorted((REPO.parent / "shared" / "data" / "interior_photos").glob("*/*.png"))[:10]
+    if len(photos) < 10:
+        print("skipping the deliverables benchmark: fewer than 10 photos in ../shared", file=sys.stderr)
+        return []
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="roomtour-deliver-") as tmp:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        for i, src in enumerate(photos):
+            (folder / f"{i:02d}_{src.parent.name}_{src.stem}{src.suffix}").symlink_to(src)
+        logo = np.zeros((100, 200, 4), np.uint8)
+        logo[20:80, 20:180] = (200, 30, 60, 255)
+        from PIL import Image
+
+        Image.fromarray(logo, "RGBA").save(Path(tmp) / "logo.png")
+        rate = 44100
+        tone = (np.sin(2 * np.pi * 220 * np.arange(rate * 20) / rate) * 6000).astype(np.int16)
+        with wave.open(str(Path(tmp) / "music.wav"), "wb") as w:
+            w.setnchannels(6)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(np.repeat(tone[:, None], 6, axis=1).tobytes())
+        common = ["--length", str(seconds), "--title", "12 Oak Street", "--agent-name", "Jane Roe", "--agent-phone",
+                  "555-0100", "--brokerage", "Oak Realty", "--logo", str(Path(tmp) / "logo.png"), "--price",
+                  "$450,000", "--address", "12 Oak Street", "--music", str(Path(tmp) / "music.wav")]
+        for name, extra in (("one 16:9 video", ["--format", "16:9"]),
+                            ("16:9 + 9:16, each with its unbranded twin", ["--format", "16:9,9:16", "--unbranded"])):
+            out = Path(tmp) / name.split()[0] / "tour.mp4"
+            cmd = [sys.executable, "-m", "roomtour", "tour", str(folder), "-o", str(out), *common, *extra]
+            start = time.monotonic()
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  env=dict(os.environ, PYTHONPATH=str(REPO / "workflow")))
+            wall = time.monotonic() - start
+            if proc.returncode != 0:
+                print(f"deliverables benchmark failed: {proc.stderr[-500:]}", file=sys.stderr)
+                return []
+            rows.append({"run": name, "wall_s": wall, "files": len(list(out.parent.iterdir()))})
+    return rows
+
+
 def slurm_overhead() -> dict | None:
     """The SLURM comparison of scripts/slurm_compare.py, or None where SLURM is not installed."""
     import tempfile
@@ -195,10 +242,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--out", default=str(REPO / "BENCHMARKS.md"))
+    ap.add_argument("--deliverables-only", action="store_true",
+                    help="time one listing's deliverables against one 16:9 render and print the table")
     ap.add_argument("--tours-only", action="store_true",
                     help="time the property tours alone and print their table (BENCHMARKS.md is not rewritten)")
     a = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(a.cores))
+    if a.deliverables_only:
+        rows = deliverable_speeds()
+        print("| run | files written | wall s | x one video |\n|---|---:|---:|---:|")
+        for r in rows:
+            print(f"| {r['run']} | {r['files']} | {r['wall_s']:.0f} | {r['wall_s'] / rows[0]['wall_s']:.2f} |")
+        return
     if a.tours_only:
         print("| photos | format | output | wall s | frames/s | peak memory (MB) |\n|---:|---|---|---:|---:|---:|")
         for r in tour_speeds():

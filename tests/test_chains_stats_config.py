@@ -171,3 +171,19 @@ def test_camera_columns_join_the_per_video_table():
     assert summary.set_index("chain").loc["frozen", "rot_err_mean"] == pytest.approx(1.1)
     diffs = paired_differences(joined, samples=200).set_index(["chain", "metric"])
     assert diffs.loc[("frozen", "cam_mc"), "better"] == "no"  # a larger camera error is worse
+
+
+def test_a_photo_directory_counts_identical_files_once(tmp_path, caplog):
+    """Two copies of one photo would be two 'videos' and inflate n in the paired statistics."""
+    import shutil
+
+    import numpy as np
+
+    from roomtour.video import write_image
+
+    write_image(tmp_path / "a.png", np.full((8, 8, 3), 100, np.uint8))
+    write_image(tmp_path / "b.png", np.full((8, 8, 3), 200, np.uint8))
+    shutil.copy(tmp_path / "a.png", tmp_path / "a_copy.png")
+    sources = image_sources({"images": {"directory": str(tmp_path)}})
+    assert sorted(sources) == ["a", "b"]
+    assert any("a_copy.png" in r.getMessage() and "counted once" in r.getMessage() for r in caplog.records)

@@ -41,7 +41,7 @@ def _options(**kw):
 @pytest.fixture(scope="module")
 def made(photo_folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("tour") / "tour.mp4"
-    report = render_tour(photo_folder, out, _options(captions=True), log=lambda m: None)
+    report = render_tour(photo_folder, out, _options(captions=True))
     return out, report
 
 
@@ -79,7 +79,7 @@ def test_music_is_trimmed_under_the_tour_as_aac(photo_folder, tmp_path):
         w.setframerate(rate)
         w.writeframes(tone.tobytes())
     out = tmp_path / "with_music.mp4"
-    render_tour(photo_folder, out, _options(music=str(music), title="12 Oak Street"), log=lambda m: None)
+    render_tour(photo_folder, out, _options(music=str(music), title="12 Oak Street"))
     info = probe(out)
     assert info["audio"]["codec"] == "aac"
     video_seconds = len(read_video(out)) / FPS
@@ -90,8 +90,7 @@ def test_music_is_trimmed_under_the_tour_as_aac(photo_folder, tmp_path):
 
 def test_portrait_windows_travel_across_the_photo(photo_folder, tmp_path):
     out = tmp_path / "portrait.mp4"
-    report = render_tour(photo_folder, out, _options(format="9:16", resolution=(72, 128), transition="cut"),
-                         log=lambda m: None)
+    report = render_tour(photo_folder, out, _options(format="9:16", resolution=(72, 128), transition="cut"))
     frames = read_video(out)
     assert frames.shape[1:3] == (128, 72)
     # the coverage of the frames as rendered, not only of the framing search, keeps the promise
@@ -117,43 +116,44 @@ def test_cards_and_crossfades_count_in_the_timeline():
     assert [int(f[0, 0, 0]) for f in joined[3:7]] == [0, 67, 133, 200]  # a ramp, no jump
 
 
-def test_order_and_captions_from_a_tour_yaml(tmp_path):
+def test_order_and_captions_from_a_tour_yaml(tmp_path, caplog):
     for name in ("a.png", "b.png", "c.png"):
         write_image(tmp_path / name, _room_photo("living", 64, 36))
     (tmp_path / "tour.yaml").write_text("photos:\n  - {file: c.png, caption: Kitchen, motion: push_in, seconds: 2}\n"
                                         "  - a.png\n")
-    messages = []
-    shots = read_folder(tmp_path, log=messages.append)
+    caplog.set_level("INFO", logger="roomtour")
+    shots = read_folder(tmp_path)
+    messages = [r.getMessage() for r in caplog.records]
     assert [s.path.name for s in shots] == ["c.png", "a.png"]
     assert shots[0].caption == "Kitchen" and shots[0].move == "push_in" and shots[0].seconds == 2
     assert any("leaves out 1 photo" in m and "b.png" in m for m in messages)
     assert caption_from_name(tmp_path / "07_master-bedroom.jpg") == "Master bedroom"
     (tmp_path / "tour.yaml").write_text("photos:\n  - {file: a.png, motion: fly}\n")
-    with pytest.raises(RoomtourError, match="tour.yaml: photos\\[0\\]: motion must be one of"):
+    with pytest.raises(RoomtourError, match="tour.yaml: line 2: photos\\[0\\]: motion must be one of"):
         read_folder(tmp_path)
 
 
-def test_a_bad_photo_is_skipped_with_a_warning_unless_strict(photo_folder, tmp_path):
+def test_a_bad_photo_is_skipped_with_a_warning_unless_strict(photo_folder, tmp_path, caplog):
     import shutil
 
     folder = tmp_path / "photos"
     shutil.copytree(photo_folder, folder)
     (folder / "04_broken.jpg").write_bytes(b"not a jpeg at all")
-    messages = []
-    report = render_tour(folder, tmp_path / "t.mp4", _options(), log=messages.append)
+    report = render_tour(folder, tmp_path / "t.mp4", _options())
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(report["shots"]) == 3
     assert sum("skipping" in m and "04_broken.jpg" in m for m in messages) == 1
     with pytest.raises(RoomtourError, match="04_broken.jpg"):
-        render_tour(folder, tmp_path / "t2.mp4", _options(strict=True), log=lambda m: None)
+        render_tour(folder, tmp_path / "t2.mp4", _options(strict=True))
     assert not (tmp_path / "t2.mp4").exists()
 
 
 def test_an_empty_folder_is_one_clear_error(tmp_path):
     with pytest.raises(RoomtourError, match="no photos"):
-        render_tour(tmp_path, tmp_path / "t.mp4", _options(), log=lambda m: None)
+        render_tour(tmp_path, tmp_path / "t.mp4", _options())
     (tmp_path / "x.jpg").write_bytes(b"")
     with pytest.raises(RoomtourError, match="no usable photo"):
-        render_tour(tmp_path, tmp_path / "t.mp4", _options(), log=lambda m: None)
+        render_tour(tmp_path, tmp_path / "t.mp4", _options())
 
 
 def test_tour_command_line(photo_folder, tmp_path):
@@ -238,7 +238,7 @@ def test_tour_yaml_may_not_name_files_outside_its_folder(tmp_path):
     folder = _one_photo_folder(tmp_path)
     (folder / "tour.yaml").write_text("photos: [kitchen.png, ../outside.png]\n")
     with pytest.raises(RoomtourError, match="outside the tour's folder"):
-        read_folder(folder, log=lambda m: None)
+        read_folder(folder)
 
 
 def test_prepare_input_refuses_to_overwrite_its_source(tmp_path):
@@ -255,27 +255,27 @@ def test_prepare_input_refuses_to_overwrite_its_source(tmp_path):
     assert photo.read_bytes() == before
 
 
-def test_dangling_links_warn_and_stop_under_strict(tmp_path):
+def test_dangling_links_warn_and_stop_under_strict(tmp_path, caplog):
     from roomtour.tour import read_folder
 
     folder = _one_photo_folder(tmp_path)
     (folder / "gone.jpg").symlink_to(tmp_path / "missing.jpg")
-    said = []
-    shots = read_folder(folder, log=said.append)
+    shots = read_folder(folder)
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert [s.path.name for s in shots] == ["kitchen.png"]
     assert any("gone.jpg" in m and "does not exist" in m for m in said)
     with pytest.raises(RoomtourError, match="gone.jpg: a link whose target does not exist"):
-        read_folder(folder, log=said.append, strict=True)
+        read_folder(folder, strict=True)
 
 
-def test_identical_photos_are_named_in_a_warning(tmp_path):
+def test_identical_photos_are_named_in_a_warning(tmp_path, caplog):
     import shutil
 
     from roomtour.tour import load_shots, read_folder
 
     folder = _one_photo_folder(tmp_path)
     shutil.copy(folder / "kitchen.png", folder / "kitchen_copy.png")
-    said = []
-    loaded = load_shots(read_folder(folder, log=said.append), strict=False, log=said.append)
+    loaded = load_shots(read_folder(folder), strict=False)
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(loaded) == 2
     assert any("kitchen_copy.png shows the same pixels as kitchen.png" in m for m in said)

@@ -197,20 +197,28 @@ def test_tour_target_caches_shots_and_changing_the_music_only_remuxes(tmp_path):
             w.writeframes((np.sin(2 * np.pi * freq * np.arange(8000 * 3) / 8000) * 5000).astype(np.int16).tobytes())
     cfg = {"tours": {"oak": {"photos": str(photos), "formats": ["16:9", "9:16"], "seconds_per_photo": 1, "fps": 8,
                              "crossfade": 0.25, "size": "96x54", "title": "12 Oak Street",
-                             "music": str(tmp_path / "one.wav")}}}
+                             "price": "$450,000", "unbranded": True, "music": str(tmp_path / "one.wav")}}}
     cfg_path = tmp_path / "tour.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg))
     work = tmp_path / "run"
     proc = snakemake(work, configfile=cfg_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for fmt in ("16x9", "9x16"):
+    for fmt in ("16x9", "9x16", "16x9-unbranded", "9x16-unbranded"):
         info = probe(work / "results" / "tours" / "oak" / f"{fmt}.mp4")
         assert info["audio"]["codec"] == "aac" and info["video"]["codec"] == "h264"
+        assert info["video"]["profile"] == "High" and info["audio"]["sample_rate"] == 48000
     assert len(list((work / "results" / "tours" / "oak" / "16x9" / "shots").glob("*.mp4"))) == 2
+    # the twins come from the same shots; the badge is on the branded one only
+    from roomtour.video import read_video
+
+    branded = read_video(work / "results" / "tours" / "oak" / "16x9.mp4").astype(int)
+    unbranded = read_video(work / "results" / "tours" / "oak" / "16x9-unbranded.mp4").astype(int)
+    assert branded.shape == unbranded.shape
+    assert np.abs(branded - unbranded)[24:30, :16, :40].max() > 60  # 2.5 s title card, then the badge
     cfg["tours"]["oak"]["music"] = str(tmp_path / "two.wav")
     cfg_path.write_text(yaml.safe_dump(cfg))
     counts = job_counts(snakemake(work, "-n", configfile=cfg_path).stdout)
-    assert counts == {"tour_mux": 2, "all": 1, "total": 3}
+    assert counts == {"tour_mux": 4, "all": 1, "total": 5}
 
 
 def test_invalid_config_stops_with_one_clear_line(tmp_path):

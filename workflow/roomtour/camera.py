@@ -178,12 +178,13 @@ def read_pose_file(path: str | Path) -> CameraPath:
         raise RoomtourError(path, "pose file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RoomtourError(path, f"cannot read pose file ({exc.__class__.__name__})") from None
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    # (line number in the file, text): blank lines are skipped but still counted
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
     if not lines:
         raise RoomtourError(path, "pose file is empty")
-    start = 0 if _is_pose_line(lines[0]) else 1  # the header is a URL or any non-numeric line
+    start = 0 if _is_pose_line(lines[0][1]) else 1  # the header is a URL or any non-numeric line
     intr, poses, stamps = [], [], []
-    for lineno, line in enumerate(lines[start:], start=start + 1):
+    for lineno, line in lines[start:]:
         fields = line.split()
         if len(fields) != 19:
             raise RoomtourError(
@@ -193,6 +194,12 @@ def read_pose_file(path: str | Path) -> CameraPath:
             values = [float(v) for v in fields]
         except ValueError:
             raise RoomtourError(path, f"line {lineno}: not a number in {line.strip()[:60]!r}") from None
+        try:
+            # one pose at a time, so a bad one is named by its line
+            CameraPath(np.array([values[1:5]]), np.array(values[7:19]).reshape(1, 3, 4), np.zeros(1, np.int64)
+                       ).validate(where=path)
+        except RoomtourError as exc:
+            raise RoomtourError(path, f"line {lineno}: {exc.problem.replace('frame 0: ', '')}") from None
         stamps.append(int(values[0]))
         intr.append(values[1:5])
         poses.append(np.array(values[7:19]).reshape(3, 4))

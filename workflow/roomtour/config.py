@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import re
 from pathlib import Path
 
@@ -165,13 +166,29 @@ def image_sources(config: dict, where: str = "config") -> dict[str, str]:
               f"({', '.join(p.name for p in skipped[:5])}{', ...' if len(skipped) > 5 else ''})", file=sys.stderr)
     if not files:
         raise RoomtourError(directory, f"no photos ({', '.join(IMAGE_SUFFIXES)}) in images.directory")
-    out = {}
+    out, seen = {}, {}
     for p in files:
         name = safe_name(p.stem)
         if name in out:
             raise RoomtourError(p, f"two photos map to the same name {name!r}; list them under images.files")
+        digest = _file_digest(p)
+        if digest in seen:
+            # the same photo twice would count as two videos and inflate n in the paired statistics
+            logging.getLogger(__name__).warning("%s: the same file as %s; counted once", p, seen[digest])
+            continue
+        seen[digest] = p.name
         out[name] = str(p)
     return out
+
+
+def _file_digest(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def photo_files(directory: str | Path) -> tuple[list[Path], list[Path]]:

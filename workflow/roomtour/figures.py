@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .framing import MIN_VISIBLE  # noqa: E402
 from .stats import LABELS  # noqa: E402
 from .video import atomic_path  # noqa: E402
 
@@ -51,7 +52,7 @@ def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
 
 
 def contact_sheet(videos: dict, path, frames: int = 4, title: str = "", visible=None,
-                  min_visible: float = 0.97) -> None:
+                  min_visible: float = MIN_VISIBLE) -> None:
     """Rows = chains (name -> (T,H,W,3) frames), columns = evenly spaced frames.
 
     Each chain is shown at its own resolution scaled to a common display width,

@@ -29,7 +29,11 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from .camera import CameraPath
+from .config import schema_default
 from .errors import RoomtourError
+
+# the share of every frame that must come from the photo: the schema's default (generate.min_visible)
+MIN_VISIBLE = schema_default("generate", "min_visible")
 
 FRAMINGS = ("exact", "fit")
 DAMPINGS = (1.0, 0.85, 0.7, 0.55, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05, 0.0)
@@ -93,7 +97,7 @@ def apply_framing(camera: CameraPath, framing: Framing) -> CameraPath:
     return zoom_path(damp_path(camera, framing.damping), framing.zoom)
 
 
-def fit_framing(min_visible_of, min_visible: float = 0.97, max_zoom: float = 1.5,
+def fit_framing(min_visible_of, min_visible: float = MIN_VISIBLE, max_zoom: float = 1.5,
                 dampings=DAMPINGS, steps: int = 6, bend_of=None, max_bend: float = float("inf")) -> Framing:
     """Search the least damping, then the least zoom (bisection), for which
     ``min_visible_of(zoom, damping)`` (the worst frame's visible fraction) reaches
@@ -168,7 +172,7 @@ def predicted_parallax(depth: np.ndarray, k0: np.ndarray, k: np.ndarray, pose: n
     return float(np.percentile(np.linalg.norm(fitted - dst, axis=1), 90))
 
 
-def fit_shot(renderer, path: CameraPath, label_size, *, output_size=None, lines=None, min_visible: float = 0.97,
+def fit_shot(renderer, path: CameraPath, label_size, *, output_size=None, lines=None, min_visible: float = MIN_VISIBLE,
              max_bend: float = float("inf"), max_zoom: float = 1.5, picks: int = 7, confirm=None) -> Framing:
     """Fit ``path`` to what one photo can show (``fit`` framing; see the module docstring).
 

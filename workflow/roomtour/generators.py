@@ -64,6 +64,7 @@ import numpy as np
 
 from .camera import CameraPath, intrinsics_matrix
 from .errors import RoomtourError
+from .framing import MIN_VISIBLE
 from .registry import Registry
 from .video import fit_to_size, read_video
 
@@ -90,12 +91,25 @@ class _Rendered:
     uses_gpu = False
     labels = None
     framing = None
+    _lazy = False  # set by iter_generate: _render returns an iterator
+    _streamed: list | None = None  # coverage of the frames an iterator has yielded
 
     @property
     def coverage(self) -> list[dict] | None:
         from .render import coverage_fractions
 
-        return None if self.labels is None else [coverage_fractions(lab) for lab in self.labels]
+        if self.labels is None:
+            return self._streamed
+        return [coverage_fractions(lab) for lab in self.labels]
+
+    def iter_generate(self, *args, **kwargs):
+        """:meth:`generate` one frame at a time: memory stays flat however long the path is
+        (the framing search runs first; ``coverage`` grows as frames are taken)."""
+        self._lazy, self.labels, self._streamed = True, None, []
+        try:
+            return self.generate(*args, **kwargs)
+        finally:
+            self._lazy = False
 
     @property
     def visibility(self):
@@ -104,7 +118,7 @@ class _Rendered:
         return None if self.labels is None else self.labels == VISIBLE
 
     def _render(self, photo, depth, camera: CameraPath, width: int, height: int, framing: str, renderer_options,
-                min_visible: float = 0.97, segments=None, max_bend: float = float("inf")):
+                min_visible: float = MIN_VISIBLE, segments=None, max_bend: float = float("inf")):
         """Render ``camera`` (any frame 0) over ``photo`` with ``depth`` at the video size.
 
         ``segments`` (the photo's straight segments at the video size) give the predicted bend
@@ -129,16 +143,23 @@ class _Rendered:
                 describe_lines(self.framing, rel, (width, height), *lines)
         _log(self.framing.describe())
         cam = apply_framing(rel, self.framing)
-        frames, labels = [], []
-        for pose, intr in zip(cam.w2c, cam.intrinsics):
-            f, lab = renderer.render(intrinsics_matrix(intr, width, height), pose)
-            frames.append(f)
-            labels.append(lab)
+        frames = (renderer.render(intrinsics_matrix(intr, width, height), pose)
+                  for pose, intr in zip(cam.w2c, cam.intrinsics))
+        if self._lazy:
+            return self._stream(frames)
+        frames, labels = zip(*frames)
         self.labels = np.stack(labels)
         return np.stack(frames)
 
+    def _stream(self, pairs):
+        from .render import coverage_fractions
 
-def fit_path(renderer, depth, camera: CameraPath, width: int, height: int, min_visible: float = 0.97,
+        for frame, labels in pairs:
+            self._streamed.append(coverage_fractions(labels))
+            yield frame
+
+
+def fit_path(renderer, depth, camera: CameraPath, width: int, height: int, min_visible: float = MIN_VISIBLE,
              max_zoom: float = 1.5, renderer_options: dict | None = None, search_width: int = 160, lines=None,
              max_bend: float = float("inf")):
     """:func:`roomtour.framing.fit_shot` for one video: coverage labels are searched on a copy of
@@ -172,7 +193,7 @@ class HomographyGenerator(_Rendered):
         self.max_zoom = max_zoom
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, framing: str = "exact",
-                 min_visible: float = 0.97, **_) -> np.ndarray:
+                 min_visible: float = MIN_VISIBLE, **_) -> np.ndarray:
         photo = fit_to_size(photo, width, height)
         rel = camera.relative_to_first()
         if self.plane_depth is None:
@@ -227,7 +248,7 @@ class ParallaxGenerator(_Rendered):
         return photo, estimate_depth(photo, self.depth_spec, k0, log=_log, segments=segments), segments
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None,
-                 framing: str = "exact", min_visible: float = 0.97, **_) -> np.ndarray:
+                 framing: str = "exact", min_visible: float = MIN_VISIBLE, **_) -> np.ndarray:
         """``depth`` given (exact depth, or an estimate already scaled) is used as it is (times
         ``depth_scale``); otherwise it is estimated (:meth:`estimate`)."""
         if depth is None:
@@ -251,8 +272,11 @@ class StaticGenerator(_Rendered):
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, **_) -> np.ndarray:
         from .render import VISIBLE
 
+        still = fit_to_size(photo, width, height)
+        if self._lazy:
+            return self._stream((still, np.full((height, width), VISIBLE, np.uint8)) for _ in range(len(camera)))
         self.labels = np.full((len(camera), height, width), VISIBLE, np.uint8)
-        return np.repeat(fit_to_size(photo, width, height)[None], len(camera), axis=0)
+        return np.repeat(still[None], len(camera), axis=0)
 
 
 SVD_SOURCE = "https://huggingface.co/stabilityai/stable-video-diffusion-img2vid"
@@ -319,7 +343,7 @@ class SVDRenderGuidedGenerator:
         return self.renderer.framing
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None, output_type="np",
-                 framing: str = "exact", min_visible: float = 0.97, **_) -> np.ndarray:
+                 framing: str = "exact", min_visible: float = MIN_VISIBLE, **_) -> np.ndarray:
         import torch
         from PIL import Image
 
@@ -394,12 +418,16 @@ class ImportGenerator:
         return np.stack([fit_to_size(f, width, height) for f in frames])
 
 
-def warn_if_frozen(frames: np.ndarray, camera: CameraPath, method: str) -> bool:
+def warn_if_frozen(frames, camera: CameraPath, method: str) -> bool:
     """Print a warning when the camera moves but the video does not (e.g. ``homography``
-    on a path that only translates).  Returns whether it warned."""
+    on a path that only translates).  ``frames``: the video, or already whether every frame
+    equals the first (a bool, for a video that was streamed).  Returns whether it warned."""
     rel = camera.relative_to_first()
     moves = np.abs(rel.w2c - rel.w2c[:1]).max() > 1e-6
-    frozen = len(frames) > 1 and int(np.abs(frames.astype(np.int16) - frames[:1]).max()) <= 1
+    if isinstance(frames, (bool, np.bool_)):
+        frozen = bool(frames) and len(rel) > 1
+    else:
+        frozen = len(frames) > 1 and int(np.abs(frames.astype(np.int16) - frames[:1]).max()) <= 1
     if moves and frozen:
         _log(f"warning: the camera path moves but every frame of the {method} video is the same "
              "(homography ignores translation: use parallax, or homography with plane_depth)")

@@ -54,9 +54,14 @@ class Registry:
                 raise RoomtourError(f"{self.kind} {name!r}",
                                     f"option {key}={value!r} should be {_describe(params[key].annotation)}")
 
-    def create(self, name: str, options: dict | None = None):
+    def create(self, name: str, options: dict | None = None, weights_dir: str | None = None):
+        """An instance built from ``options``; ``weights_dir`` is passed when the method takes it
+        and ``options`` do not name their own (the one place that rule lives)."""
         self.check_options(name, options)
-        return self.get(name)(**dict(options or {}))
+        options = dict(options or {})
+        if weights_dir and self.accepts(name, "weights_dir"):
+            options.setdefault("weights_dir", weights_dir)
+        return self.get(name)(**options)
 
     def accepts(self, name: str, option: str) -> bool:
         """Whether the method takes a given constructor option (e.g. ``weights_dir``)."""

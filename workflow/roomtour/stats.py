@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .coverage import COLUMNS as COVERAGE_COLUMNS
+from .framing import MIN_VISIBLE
 from .metrics import METRIC_COLUMNS, psnr_from_mse
 
 KEYS = ["image", "motion", "chain"]
@@ -165,7 +166,7 @@ def attach_camera(videos: pd.DataFrame, camera: pd.DataFrame) -> pd.DataFrame:
     return videos.merge(camera[keep], on=KEYS, how="left")
 
 
-def coverage_report(videos: pd.DataFrame, min_visible: float = 0.97) -> list[str]:
+def coverage_report(videos: pd.DataFrame, min_visible: float = MIN_VISIBLE) -> list[str]:
     """Markdown lines: each video's coverage (from its raw chain), flagged below ``min_visible``."""
     raw = videos[videos.chain == "raw"]
     if "visible" not in raw or raw["visible"].isna().all():

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import re
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import cv2
@@ -165,10 +167,15 @@ def _as_frames(frames) -> np.ndarray:
 LOSSLESS = {"vcodec": "ffv1", "level": 3, "pix_fmt": "gbrp", "format": "matroska"}
 
 
+# how :class:`VideoWriter` turns RGB into yuv420p (OpenCV's BT.601 limited-range matrix), stated in
+# the stream so players do not guess (photos are sRGB: BT.709 primaries and transfer)
+YUV_TAGS = {"colorspace": "smpte170m", "color_primaries": "bt709", "color_trc": "bt709", "color_range": "tv"}
+
+
 def h264(crf: int = 18, preset: str = "medium") -> dict:
     """H.264 settings every browser and phone plays: yuv420p, moov atom first (``+faststart``)."""
     return {"vcodec": "libx264", "pix_fmt": "yuv420p", "crf": crf, "preset": preset, "movflags": "+faststart",
-            "format": "mp4"}
+            "format": "mp4", **YUV_TAGS}
 
 
 class VideoWriter:
@@ -177,7 +184,10 @@ class VideoWriter:
     The file appears under its final name only when :meth:`close` succeeds
     (a temporary file beside it is renamed); leaving the ``with`` block by an
     exception discards it.  Frames are ``(H, W, 3)`` uint8 RGB of the size
-    given; ``output`` is ffmpeg output settings (:data:`LOSSLESS`, :func:`h264`).
+    given; ``output`` is ffmpeg output settings (:data:`LOSSLESS`, :func:`h264`).  For a
+    yuv420p output of even size the frames are converted here (OpenCV, :data:`YUV_TAGS`): half
+    the bytes through the pipe and about 9 ms less encoder time per 1080p frame than ffmpeg's
+    own conversion.
     """
 
     def __init__(self, path: str | Path, width: int, height: int, fps: float, output: dict | None = None):
@@ -187,7 +197,11 @@ class VideoWriter:
         suffix = ".mkv" if output.get("format") == "matroska" else self.path.suffix or ".mp4"
         self._atomic = atomic_path(self.path, suffix=suffix)
         self.tmp = self._atomic.__enter__()
-        stream = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=fps)
+        self.yuv = output.get("pix_fmt") == "yuv420p" and width % 2 == 0 and height % 2 == 0
+        if self.yuv:
+            output = {**output, **YUV_TAGS}
+        stream = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="yuv420p" if self.yuv else "rgb24",
+                              s=f"{width}x{height}", framerate=fps)
         self.proc = (
             stream.output(str(self.tmp), **output)
             .overwrite_output()
@@ -195,36 +209,79 @@ class VideoWriter:
             .run_async(pipe_stdin=True, pipe_stderr=True, cmd=ffmpeg_exe())
         )
         self.frames = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=3)
+        self._feeder: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def write(self, frame: np.ndarray) -> None:
+        """Queue one frame.  A feeder thread writes it to ffmpeg, so the caller renders the next
+        frame while the encoder takes this one (one blocked pipe no longer stalls the others)."""
         frame = np.asarray(frame)
         if frame.shape != (self.size[1], self.size[0], 3) or frame.dtype != np.uint8:
             raise ValueError(f"expected a {self.size[0]}x{self.size[1]} uint8 RGB frame, got {frame.shape} {frame.dtype}")
-        try:
-            self.proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-        except BrokenPipeError:
+        if self._error is not None:
             self._fail()
+        # a converted copy or a copy: the caller may reuse its frame
+        data = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420) if self.yuv else np.array(frame, order="C")
+        if self._feeder is None:
+            self._feeder = threading.Thread(target=self._feed, daemon=True)
+            self._feeder.start()
+        self._queue.put(data)
         self.frames += 1
 
+    def _feed(self) -> None:
+        while True:
+            data = self._queue.get()
+            if data is None:
+                return
+            if self._error is None:
+                try:
+                    self.proc.stdin.write(data.data)
+                except (BrokenPipeError, OSError) as exc:
+                    self._error = exc  # reported by the next write or close; keep draining the queue
+
+    def _drain(self) -> None:
+        if self._feeder is not None:
+            self._queue.put(None)
+            self._feeder.join()
+            self._feeder = None
+
     def _fail(self):
+        self._drain()
+        if self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
         err = self.proc.stderr.read().decode(errors="replace").strip()
         self.proc.wait()
         self._atomic.__exit__(RuntimeError, None, None)
+        if "No space left" in err or getattr(self._error, "errno", None) == 28:
+            raise RoomtourError(self.path, "the disk is full (no space left while writing the video)")
         raise RoomtourError(self.path, f"ffmpeg failed to encode: {err[-200:] or 'no message'}")
 
     def close(self) -> None:
+        self._drain()
+        if self._error is not None:
+            self._fail()
         if self.proc.stdin and not self.proc.stdin.closed:
             self.proc.stdin.close()
         err = self.proc.stderr.read().decode(errors="replace").strip()
         if self.proc.wait() != 0 or self.frames == 0:
             self._atomic.__exit__(RuntimeError, None, None)
+            if "No space left" in err:
+                raise RoomtourError(self.path, "the disk is full (no space left while writing the video)")
             raise RoomtourError(self.path, f"ffmpeg failed to encode: {err[-200:] or 'no frames written'}")
         self._atomic.__exit__(None, None, None)
 
     def abort(self) -> None:
-        if self.proc.stdin and not self.proc.stdin.closed:
-            self.proc.stdin.close()
         self.proc.kill()
+        self._drain()
+        if self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
         self.proc.wait()
         self._atomic.__exit__(RuntimeError, None, None)
 
@@ -286,27 +343,32 @@ def iter_frames(path: str | Path):
 
 def probe(path: str | Path) -> dict:
     """What a player sees in a video file, from ffmpeg's own report (the ``imageio-ffmpeg``
-    wheel has no ffprobe): ``{"duration", "video": {"codec", "pix_fmt", "width", "height",
-    "fps"}, "audio": {"codec", "sample_rate"} or None, "faststart"}``.  ``faststart`` is
-    whether the MP4's index (``moov``) precedes its data (``mdat``), so browsers can start
-    playing before the download ends."""
+    wheel has no ffprobe): ``{"duration", "bitrate_kbps", "video": {"codec", "profile",
+    "pix_fmt", "width", "height", "fps"}, "audio": {"codec", "profile", "sample_rate",
+    "channels"} or None, "faststart"}``.  ``faststart`` is whether the MP4's index (``moov``)
+    precedes its data (``mdat``), so browsers can start playing before the download ends."""
     path = Path(path)
     if not path.is_file():
         raise RoomtourError(path, "video not found")
     text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
-    out = {"duration": None, "video": None, "audio": None, "faststart": None}
+    out = {"duration": None, "bitrate_kbps": None, "video": None, "audio": None, "faststart": None}
     m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text)
     if m:
         out["duration"] = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    m = re.search(r"Duration:.*bitrate: (\d+) kb/s", text)
+    if m:
+        out["bitrate_kbps"] = int(m.group(1))
     for line in text.splitlines():
-        v = re.search(r"Stream #\S+.*?: Video: (\w+).*?, (\w+)(?:\([^)]*\))?, (\d+)x(\d+)", line)
+        v = re.search(r"Stream #\S+.*?: Video: (\w+)(?: \(([^)]*)\))?.*?, (\w+)(?:\([^)]*\))?, (\d+)x(\d+)", line)
         if v and out["video"] is None:
             fps = _FPS_RE.search(line)
-            out["video"] = {"codec": v.group(1), "pix_fmt": v.group(2), "width": int(v.group(3)),
-                            "height": int(v.group(4)), "fps": float(fps.group(1)) if fps else None}
-        a = re.search(r"Stream #\S+.*?: Audio: (\w+).*?, (\d+) Hz", line)
+            out["video"] = {"codec": v.group(1), "profile": v.group(2), "pix_fmt": v.group(3),
+                            "width": int(v.group(4)), "height": int(v.group(5)),
+                            "fps": float(fps.group(1)) if fps else None}
+        a = re.search(r"Stream #\S+.*?: Audio: (\w+)(?: \(([^)]*)\))?.*?, (\d+) Hz, ([^,]+)", line)
         if a and out["audio"] is None:
-            out["audio"] = {"codec": a.group(1), "sample_rate": int(a.group(2))}
+            out["audio"] = {"codec": a.group(1), "profile": a.group(2), "sample_rate": int(a.group(3)),
+                            "channels": a.group(4).strip()}
     if path.suffix.lower() in (".mp4", ".m4v", ".mov"):
         out["faststart"] = _moov_before_mdat(path)
     return out
@@ -333,17 +395,28 @@ def _moov_before_mdat(path: Path) -> bool:
             fh.seek(size - 8, 1)
 
 
-def mux_audio(video: str | Path, music: str | Path, out: str | Path, duration: float, fade: float = 2.0,
-              bitrate: str = "192k") -> None:
-    """Put ``music`` under ``video`` (video stream copied): looped if short, cut to
-    ``duration`` seconds, faded out over the last ``fade`` seconds, AAC, ``+faststart``."""
+def mux_audio(video: str | Path, music: str | Path, out: str | Path, duration: float, fade_in: float = 1.0,
+              fade_out: float = 2.0, audio: dict | None = None, loudness: str = "") -> None:
+    """Put ``music`` under ``video`` (video stream copied): looped if short, cut to ``duration``
+    seconds, ``loudness`` normalised (an ffmpeg ``loudnorm`` filter, or none), faded in over
+    ``fade_in`` and out over the last ``fade_out`` seconds, encoded with ``audio`` settings
+    (default AAC-LC 48 kHz stereo, any channel layout downmixed), ``+faststart``."""
     music = Path(music)
     if not music.is_file():
         raise RoomtourError(music, "music file not found")
-    start = max(0.0, duration - fade)
+    audio = audio or {"acodec": "aac", "profile:a": "aac_low", "ar": 48000, "ac": 2, "b:a": "192k"}
+    fade_out = min(fade_out, duration / 2)
+    fade_in = min(fade_in, duration / 2)
+    # downmix first, so loudness is measured on what is heard; loudnorm works at 192 kHz:
+    # resample after it to the encoder's rate
+    layout = {1: "mono", 2: "stereo"}.get(int(audio.get("ac", 2)), "stereo")
+    filters = [f"aformat=channel_layouts={layout}"] + ([loudness] if loudness else [])
+    filters += [f"aresample={audio.get('ar', 48000)}", f"afade=t=in:st=0:d={fade_in:.3f}",
+                f"afade=t=out:st={max(0.0, duration - fade_out):.3f}:d={fade_out:.3f}"]
+    settings = [x for k, v in audio.items() for x in ("-" + {"acodec": "c:a"}.get(k, k), str(v))]
     cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-stream_loop", "-1",
-           "-i", str(music), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", bitrate,
-           "-af", f"afade=t=out:st={start:.3f}:d={fade:.3f}", "-t", f"{duration:.3f}", "-movflags", "+faststart"]
+           "-i", str(music), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *settings,
+           "-af", ",".join(filters), "-t", f"{duration:.3f}", "-movflags", "+faststart"]
     with atomic_path(out, suffix=".mp4") as tmp:
         proc = subprocess.run([*cmd, "-f", "mp4", str(tmp)], capture_output=True, text=True)
         if proc.returncode != 0:

@@ -255,21 +255,41 @@ def partial_summary():
 # --------------------------------------------------------------------------- tours
 
 TOUR_FORMATS = {"16x9": "16:9", "9x16": "9:16", "1x1": "1:1"}
+TOUR_VARIANTS = {"": "branded", "-unbranded": "unbranded"}
+# options a step does not use stay out of its spec, so changing them does not re-run it
+TOUR_MUX_ONLY = {"music"}
+TOUR_CARDS_ONLY = {
+    "title",
+    "outro",
+    "agent_name",
+    "agent_phone",
+    "agent_email",
+    "brokerage",
+    "logo",
+    "price",
+    "address",
+    "unbranded",
+    "target",
+    "poster",
+    "contact_sheet",
+}
 _TOUR_SHOTS = {}
+
+
+wildcard_constraints:
+    fmt="|".join(TOUR_FORMATS),
+    variant="(-unbranded)?",
 
 
 def tour_shots(listing):
     """The listing's shots in order (read once per run; a bad folder is one line)."""
     if listing not in _TOUR_SHOTS:
         from roomtour.tour import read_folder
-
-        spec = config["tours"][listing]
         from roomtour.video import photo_problem
 
+        spec = config["tours"][listing]
         try:
-            shots = read_folder(
-                spec["photos"], log=lambda m: print(f"roomtour: {m}", file=sys.stderr)
-            )
+            shots = read_folder(spec["photos"], strict=spec["strict"])
         except RoomtourError as exc:
             raise WorkflowError(f"roomtour: tours.{listing}: {exc}") from None
         usable = []
@@ -286,6 +306,16 @@ def tour_shots(listing):
             raise WorkflowError(
                 f"roomtour: tours.{listing}: no usable photo in {spec['photos']}"
             )
+        if spec["length"]:
+            from roomtour.tour import TourOptions, fit_length
+
+            options = TourOptions.from_spec(spec)
+            try:
+                usable = [
+                    s for s, _ in fit_length([(s, None) for s in usable], options)
+                ]
+            except RoomtourError as exc:
+                raise WorkflowError(f"roomtour: tours.{listing}: {exc}") from None
         _TOUR_SHOTS[listing] = usable
     return _TOUR_SHOTS[listing]
 
@@ -297,46 +327,33 @@ def tour_shot(listing, name):
     raise WorkflowError(f"roomtour: tours.{listing}: no photo named {name!r}")
 
 
-def tour_caption(listing, name):
-    return (
-        tour_shot(listing, name).caption if config["tours"][listing]["captions"] else ""
-    )
-
-
 def tour_seconds_arg(listing, name):
     seconds = tour_shot(listing, name).seconds
     return f"--seconds {float(seconds)}" if seconds else ""
 
 
-def tour_args(listing, fmt, cards=False):
-    """The tour command's shared options (shell-quoted)."""
-    spec = config["tours"][listing]
-    args = [
-        f"--format {shlex.quote(TOUR_FORMATS[fmt])}",
-        f"--seconds-per-photo {float(spec['seconds_per_photo'])}",
-        f"--fps {float(spec['fps'])}",
-        f"--chain {shlex.quote(spec['chain'])}",
-        f"--transition {shlex.quote(spec['transition'])}",
-        f"--crossfade {float(spec['crossfade'])}",
-        f"--min-visible {float(spec['min_visible'])}",
-        f"--crf {int(spec['crf'])}",
-    ]
-    if spec["captions"]:
-        args.append("--captions")
+def tour_spec(listing, fmt, leave_out=()):
+    """The listing's options for one format, as JSON (the folder is the rules' business; a
+    preview ``size`` is this format's, scaled like the first format's), without ``leave_out``.
+    """
+    from roomtour.tour import TourOptions
+
+    spec = {
+        k: v
+        for k, v in config["tours"][listing].items()
+        if k != "photos" and k not in leave_out
+    }
     if spec.get("size"):
-        args.append(f"--size {shlex.quote(spec['size'])}")
-    if cards:
-        args += [
-            f"--title {shlex.quote(spec['title'])}",
-            f"--outro {shlex.quote(spec['outro'])}",
-        ]
-    return " ".join(args)
+        w, h = TourOptions.from_spec(spec).size_of(TOUR_FORMATS[fmt])
+        spec["size"] = f"{w}x{h}"
+    spec["formats"] = [TOUR_FORMATS[fmt]]
+    return json.dumps(spec, sort_keys=True)
 
 
 def tour_mux_inputs(wc):
     """The silent tour, and the music when it exists (a missing music file fails this job
     alone, with one line naming it, instead of stopping the whole run)."""
-    inputs = {"video": f"{R}/tours/{wc.listing}/{wc.fmt}.silent.mp4"}
+    inputs = {"video": f"{R}/tours/{wc.listing}/{wc.fmt}{wc.variant}.silent.mp4"}
     music = config["tours"][wc.listing]["music"]
     if music and Path(music).exists():
         inputs["music"] = music
@@ -344,8 +361,15 @@ def tour_mux_inputs(wc):
 
 
 def tour_targets():
-    return [
-        f"{R}/tours/{listing}/{fmt.replace(':', 'x')}.mp4"
-        for listing, spec in config.get("tours", {}).items()
-        for fmt in spec["formats"]
-    ]
+    from roomtour.tour import TourOptions
+
+    targets = []
+    for listing, spec in config.get("tours", {}).items():
+        variants = TourOptions.from_spec(spec).variants
+        for fmt in spec["formats"]:
+            for suffix, variant in TOUR_VARIANTS.items():
+                if variant in variants:
+                    targets.append(
+                        f"{R}/tours/{listing}/{fmt.replace(':', 'x')}{suffix}.mp4"
+                    )
+    return targets

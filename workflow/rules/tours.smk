@@ -1,5 +1,7 @@
-# Property tours: photo folder -> one shot per photo (cached) -> silent tour -> tour with music.
-# Changing one photo re-renders its shot only; changing the music re-runs tour_mux only.
+# Property tours: photo folder -> one shot per photo and format (cached) -> a silent tour per
+# variant (branded, unbranded) -> the tour with music. Changing one photo re-renders its shots
+# only; changing the music re-runs tour_mux only. The listing's validated options travel to
+# every step as one JSON spec, so the steps and `roomtour tour` share the schema's defaults.
 
 
 rule tour_shot:
@@ -14,13 +16,19 @@ rule tour_shot:
         "../../envs/cpu.yaml"
     threads: 2
     params:
-        caption=lambda wc: tour_caption(wc.listing, wc.shot),
+        caption=lambda wc: (
+            tour_shot(wc.listing, wc.shot).caption
+            if config["tours"][wc.listing]["captions"]
+            else ""
+        ),
         move=lambda wc: tour_shot(wc.listing, wc.shot).move,
         seconds=lambda wc: tour_seconds_arg(wc.listing, wc.shot),
-        options=lambda wc: tour_args(wc.listing, wc.fmt),
+        spec=lambda wc: tour_spec(
+            wc.listing, wc.fmt, leave_out=TOUR_MUX_ONLY | TOUR_CARDS_ONLY
+        ),
     shell:
         "python -m roomtour --threads {threads} tour-segment {output.video:q} --photo {input.photo:q}"
-        " --caption {params.caption:q} --move {params.move:q} {params.seconds} {params.options}"
+        " --caption {params.caption:q} --move {params.move:q} {params.seconds} --spec {params.spec:q}"
         " --coverage {output.coverage:q} 2> {log:q}"
 
 
@@ -33,26 +41,28 @@ rule tour_video:
         first=lambda wc: str(tour_shots(wc.listing)[0].path),
         last=lambda wc: str(tour_shots(wc.listing)[-1].path),
     output:
-        f"{R}/tours/{{listing}}/{{fmt}}.silent.mp4",
+        f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.silent.mp4",
     log:
-        f"{R}/logs/tour_video/{{listing}}/{{fmt}}.log",
+        f"{R}/logs/tour_video/{{listing}}/{{fmt}}{{variant}}.log",
     conda:
         "../../envs/cpu.yaml"
     threads: 2
     params:
-        options=lambda wc: tour_args(wc.listing, wc.fmt, cards=True),
+        spec=lambda wc: tour_spec(wc.listing, wc.fmt, leave_out=TOUR_MUX_ONLY),
+        variant=lambda wc: TOUR_VARIANTS[wc.variant],
     shell:
         "python -m roomtour --threads {threads} tour-assemble {output:q} {input.shots:q}"
-        " --first-photo {input.first:q} --last-photo {input.last:q} {params.options} 2> {log:q}"
+        " --first-photo {input.first:q} --last-photo {input.last:q} --variant {params.variant:q}"
+        " --spec {params.spec:q} 2> {log:q}"
 
 
 rule tour_mux:
     input:
         unpack(tour_mux_inputs),
     output:
-        f"{R}/tours/{{listing}}/{{fmt}}.mp4",
+        f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.mp4",
     log:
-        f"{R}/logs/tour_mux/{{listing}}/{{fmt}}.log",
+        f"{R}/logs/tour_mux/{{listing}}/{{fmt}}{{variant}}.log",
     conda:
         "../../envs/cpu.yaml"
     params:

@@ -1,24 +1,17 @@
-"""``roomtour``: one step on one video per subcommand.
-
-The Snakemake rules call these subcommands, so each step is usable outside the
-workflow too.  Bad input ends with one line ``roomtour: error: <file>: <problem>``
-and exit status 2; outputs are written atomically, so a failed step leaves no
-half-written file.
-"""
+"""The study's steps (the Snakemake rules call these): one step on one video per command."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
-import time
+import logging
 from pathlib import Path
 
 import numpy as np
 
-from .config import schema_choices, schema_default
-from .errors import RoomtourError
+from ..config import schema_choices, schema_default
+from ..errors import RoomtourError
+from .args import _fraction, _hfov, _json, _positive_float, _positive_int, _scale, _size
+
 
 # method names for --help and argument checking come from the schema, like the defaults (the
 # registries hold the classes; importing them here would load torch for every command)
@@ -27,111 +20,16 @@ DENOISER_NAMES = schema_choices("denoise", "method")
 UPSCALER_NAMES = schema_choices("upscale", "method")
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 384x256, got {text!r}") from None
-    if w < 1 or h < 1:
-        raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
-    return w, h
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value:g}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _number(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value:g}")
-    return value
-
-
-def _scale(text: str) -> float:
-    value = _number(text)
-    if not 1 <= value <= 8:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 8, got {value:g}")
-    return value
-
-
-def _hfov(text: str) -> float:
-    value = _number(text)
-    if not 1 < value < 179:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 179 degrees, got {value:g}")
-    return value
-
-
-def _json(text: str) -> dict:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("options must be a JSON object")
-    return value
-
-
-def _set_threads(threads: int | None) -> None:
-    """Bound OpenCV (and torch, if loaded later) to the job's cores."""
-    import cv2
-
-    n = threads or int(os.environ.get("ROOMTOUR_THREADS", "0") or 0)
-    if n > 0:
-        cv2.setNumThreads(n)
-        os.environ["ROOMTOUR_THREADS"] = str(n)  # read by the torch models when they load
-        os.environ.setdefault("OMP_NUM_THREADS", str(n))
-
-
-def _read_yaml(path: str, what: str) -> dict:
-    """A YAML config file as a mapping, or one line naming the file."""
-    import yaml
-
-    try:
-        config = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise RoomtourError(path, f"cannot read the {what} ({exc.__class__.__name__})") from None
-    if not isinstance(config, dict):
-        raise RoomtourError(path, f"the {what} is not a YAML mapping")
-    return config
-
-
-# --------------------------------------------------------------------------- commands
-
-
 def cmd_prepare_input(a):
-    from .video import check_output, fit_to_size, read_image, write_image
+    from ..video import check_output, fit_to_size, read_image, write_image
 
     w, h = a.size
     check_output(a.out, [] if a.source.startswith("procedural:") else [a.source])
     if a.source.startswith("procedural:"):
         import cv2
 
-        from .camera import preset_path
-        from .scenes import get_scene, render_frame
+        from ..camera import preset_path
+        from ..scenes import get_scene, render_frame
 
         scene = get_scene(a.source.split(":", 1)[1])
         s = a.reference_scale
@@ -140,14 +38,14 @@ def cmd_prepare_input(a):
         # the photo is the area-downscaled reference frame 0, so the degradation is known exactly
         photo = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA) if s != 1 else big
     else:
-        from .video import trim_borders
+        from ..video import trim_borders
 
         photo = fit_to_size(trim_borders(read_image(a.source)), w, h)
     write_image(a.out, photo)
 
 
 def cmd_camera_path(a):
-    from .camera import build_path, write_pose_file
+    from ..camera import build_path, write_pose_file
 
     spec = a.spec
     cam = build_path(spec, a.frames, a.hfov_deg, a.aspect)
@@ -155,10 +53,10 @@ def cmd_camera_path(a):
 
 
 def cmd_render_reference(a):
-    from .camera import read_pose_file
-    from .progress import Progress
-    from .scenes import get_scene, render_frame
-    from .video import write_video
+    from ..camera import read_pose_file
+    from ..progress import Progress
+    from ..scenes import get_scene, render_frame
+    from ..video import write_video
 
     scene = get_scene(a.scene)
     cam = read_pose_file(a.path)
@@ -171,10 +69,10 @@ def cmd_render_reference(a):
 
 
 def cmd_generate(a):
-    from .camera import read_pose_file
-    from .coverage import coverage_table, write_coverage
-    from .generators import GENERATORS, warn_if_frozen
-    from .video import read_image, write_video
+    from ..camera import read_pose_file
+    from ..coverage import coverage_table, write_coverage
+    from ..generators import GENERATORS, warn_if_frozen
+    from ..video import VideoWriter, read_image, write_video
 
     gen = GENERATORS.create(a.method, a.options)
     cam = read_pose_file(a.path).validate(a.path)
@@ -184,21 +82,37 @@ def cmd_generate(a):
     w, h = a.size
     extra = {"video": a.video}
     if a.depth:
-        from .depth import read_depth
+        from ..depth import read_depth
 
         scale = a.options.get("depth", {}).get("scale", 0.001)
         extra["depth"] = read_depth(a.depth, w, h, scale=scale)
-    frames = gen.generate(photo, cam, w, h, framing=a.framing, min_visible=a.min_visible, **extra)
-    warn_if_frozen(frames, cam, a.method)
-    write_video(a.out, frames, fps=a.fps)
+    if hasattr(gen, "iter_generate"):
+        # rendered generators stream: a 10,000-pose path needs no more memory than a 10-pose one
+        n = 0
+        first, moved = None, 0
+        with VideoWriter(a.out, w, h, a.fps) as writer:
+            for frame in gen.iter_generate(photo, cam, w, h, framing=a.framing, min_visible=a.min_visible, **extra):
+                first = frame.copy() if first is None else first
+                moved = max(moved, int(np.abs(frame.astype(np.int16) - first).max()))
+                writer.write(frame)
+                n += 1
+        warn_if_frozen(moved <= 1, cam, a.method)
+    else:
+        if len(cam) > 2000:
+            logging.getLogger(__name__).warning("%s: %d poses: %s keeps every frame in memory (%.1f GB at %dx%d)", a.path, len(cam),
+                        a.method, len(cam) * w * h * 3 / 1e9, w, h)
+        frames = gen.generate(photo, cam, w, h, framing=a.framing, min_visible=a.min_visible, **extra)
+        warn_if_frozen(frames, cam, a.method)
+        write_video(a.out, frames, fps=a.fps)
+        n = len(frames)
     if a.coverage:
-        write_coverage(a.coverage, coverage_table(gen, len(frames)))
+        write_coverage(a.coverage, coverage_table(gen, n))
 
 
 def cmd_render_depth(a):
-    from .camera import preset_path
-    from .depth import write_depth
-    from .scenes import get_scene, render_frame
+    from ..camera import preset_path
+    from ..depth import write_depth
+    from ..scenes import get_scene, render_frame
 
     w, h = a.size
     cam = preset_path("stationary", 1, a.hfov_deg, w / h)
@@ -207,8 +121,8 @@ def cmd_render_depth(a):
 
 
 def cmd_denoise(a):
-    from .denoisers import DENOISERS
-    from .video import read_video, write_video
+    from ..denoisers import DENOISERS
+    from ..video import read_video, write_video
 
     options = dict(a.options)
     if a.weights_dir and DENOISERS.accepts(a.method, "weights_dir"):
@@ -219,8 +133,8 @@ def cmd_denoise(a):
 
 
 def cmd_upscale(a):
-    from .upscalers import UPSCALERS
-    from .video import read_video, write_video
+    from ..upscalers import UPSCALERS
+    from ..video import read_video, write_video
 
     options = dict(a.options)
     if a.weights_dir and UPSCALERS.accepts(a.method, "weights_dir"):
@@ -231,14 +145,14 @@ def cmd_upscale(a):
 
 
 def cmd_freeze(a):
-    from .video import read_video, write_video
+    from ..video import read_video, write_video
 
     frames, fps = read_video(a.input, with_fps=True)
     write_video(a.out, np.repeat(frames[:1], len(frames), axis=0), fps=fps)
 
 
 def cmd_preview(a):
-    from .video import read_video, write_preview
+    from ..video import read_video, write_preview
 
     for pair in a.pairs:
         src, sep, dst = pair.partition("=")
@@ -249,14 +163,14 @@ def cmd_preview(a):
 
 
 def cmd_metrics(a):
-    from .metrics import video_metrics
-    from .video import atomic_path, read_video
+    from ..metrics import video_metrics
+    from ..video import atomic_path, read_video
 
     frames = read_video(a.video)
     ref = read_video(a.reference) if a.reference else None
     df = video_metrics(frames, ref, compare_size=a.compare_size, kernel=a.kernel)
     if a.coverage:
-        from .coverage import attach, read_coverage
+        from ..coverage import attach, read_coverage
 
         df = attach(df, read_coverage(a.coverage), frozen=a.chain == "frozen")
     df.insert(0, "chain", a.chain)
@@ -269,16 +183,16 @@ def cmd_metrics(a):
 def cmd_camera_accuracy(a):
     import pandas as pd
 
-    from .camera import intrinsics_matrix, read_pose_file
-    from .camera_accuracy import camera_errors
-    from .framing import Framing, apply_framing
-    from .video import atomic_path, read_video
+    from ..camera import intrinsics_matrix, read_pose_file
+    from ..camera_accuracy import camera_errors
+    from ..framing import Framing, apply_framing
+    from ..video import atomic_path, read_video
 
     frames = read_video(a.video)
     path = read_pose_file(a.path).relative_to_first()
     rendered = path
     if a.coverage:
-        from .coverage import read_coverage
+        from ..coverage import read_coverage
 
         table = read_coverage(a.coverage)
         if {"zoom", "damping"} <= set(table) and table["zoom"].notna().any():
@@ -299,8 +213,8 @@ def cmd_camera_accuracy(a):
 def cmd_summarize(a):
     import pandas as pd
 
-    from .stats import attach_camera, chain_summary, coverage_report, markdown_report, paired_differences, per_video
-    from .video import atomic_path
+    from ..stats import attach_camera, chain_summary, coverage_report, markdown_report, paired_differences, per_video
+    from ..video import atomic_path
 
     rows = pd.concat([pd.read_csv(p) for p in a.metrics], ignore_index=True)
     videos = per_video(rows)
@@ -373,14 +287,14 @@ def _failure_reason(logs: Path, image: str, motion: str, chain: str) -> str:
 def cmd_figures(a):
     import pandas as pd
 
-    from .figures import bar_chart
+    from ..figures import bar_chart
 
     bar_chart(pd.read_csv(a.summary), a.out, title=a.title)
 
 
 def cmd_contact_sheet(a):
-    from .figures import contact_sheet
-    from .video import read_video
+    from ..figures import contact_sheet
+    from ..video import read_video
 
     videos = {}
     for item in a.videos:
@@ -390,174 +304,14 @@ def cmd_contact_sheet(a):
         videos[name] = read_video(path)
     visible = None
     if a.coverage:
-        from .coverage import read_coverage
+        from ..coverage import read_coverage
 
         visible = read_coverage(a.coverage)["visible"].to_numpy(float)
     contact_sheet(videos, a.out, frames=a.frames, title=a.title, visible=visible, min_visible=a.min_visible)
 
 
-def cmd_restoration(a):
-    from .restoration import run_denoising, run_super_resolution, summarize_denoising, summarize_super_resolution
-    from .video import atomic_path
-
-    config = _read_yaml(a.config, "benchmark config")
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-
-    def save(name, frame_or_text):
-        with atomic_path(out / name) as tmp:
-            if isinstance(frame_or_text, str):
-                tmp.write_text(frame_or_text)
-            else:
-                frame_or_text.to_csv(tmp, index=False)
-
-    if "super_resolution" in config and a.only in ("all", "sr"):
-        rows = run_super_resolution(config, log=log, figure_dir=out)
-        save("sr_per_clip.csv", rows)
-        summary, text = summarize_super_resolution(rows, baseline=config["super_resolution"].get("baseline", "lanczos"))
-        save("sr_summary.csv", summary)
-        save("sr_summary.md", text)
-        print(text)
-    if "denoising" in config and a.only in ("all", "dn"):
-        dn = config["denoising"]
-        if a.sigmas:
-            try:
-                dn["sigmas"] = [int(float(v)) if float(v).is_integer() else float(v) for v in a.sigmas.split(",")]
-            except ValueError:
-                raise RoomtourError("--sigmas", f"expected numbers separated by commas, not {a.sigmas!r}") from None
-        rows = run_denoising(config, log=log, figure_dir=out)
-        save("dn_per_clip.csv", rows)
-        summary, text = summarize_denoising(rows, reference=dn.get("reference", "fastdvdnet"),
-                                            published=dn.get("published"))
-        save("dn_summary.csv", summary)
-        save("dn_summary.md", text)
-        print(text)
-
-
-def cmd_train_denoiser(a):
-    import shlex
-
-    from .training import train_fastdvdnet
-
-    config = _read_yaml(a.config, "training config")
-    if a.iterations:
-        config["optimizer"]["iterations"] = a.iterations
-    if a.batch:
-        config["optimizer"]["batch"] = a.batch
-    command = "roomtour " + " ".join(shlex.quote(x) for x in sys.argv[1:]) if a.record_command else ""
-    record = train_fastdvdnet(config, a.data_root, a.out, device=a.device, command=command,
-                              log=lambda m: print(m, file=sys.stderr, flush=True))
-    print(json.dumps(record, indent=2))
-
-
-def cmd_suite(a):
-    from .suite import run_suite, summarize_suite
-    from .video import atomic_path
-
-    config = _read_yaml(a.config, "suite config")
-    if a.data:
-        config["data"] = a.data
-    if a.clips:
-        config["clips"] = a.clips.split(",")
-    out = Path(a.out)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    frames, study = run_suite(config, log=lambda m: print(m, file=sys.stderr, flush=True),
-                              figure_dir=out / "figures")
-    per_clip, text = summarize_suite(frames, reference=config.get("reference", "parallax"),
-                                     baselines=config.get("baselines", ["static", "homography"]), study=study)
-    if study is not None:
-        with atomic_path(out / "depth_scale_study.csv") as tmp:
-            study["psnr"].to_csv(tmp)
-    for name, table in (("per_frame.csv", frames), ("per_clip.csv", per_clip)):
-        with atomic_path(out / name) as tmp:
-            table.to_csv(tmp, index=False)
-    with atomic_path(out / "summary.md") as tmp:
-        tmp.write_text(text)
-    print(text)
-
-
-def _tour_options(a):
-    from .tour import TourOptions
-
-    return TourOptions(format=a.format, seconds_per_photo=a.seconds_per_photo, fps=a.fps, title=a.title or "",
-                       outro=a.outro or "", captions=a.captions, music=a.music or "", chain=a.chain,
-                       transition=a.transition, crossfade=a.crossfade, strict=a.strict,
-                       min_visible=a.min_visible, max_bend=a.max_bend, crf=a.crf, preset=a.preset,
-                       resolution=a.size).check()
-
-
-def cmd_tour(a):
-    from .tour import render_tour
-
-    report = render_tour(a.folder, a.out, _tour_options(a), log=lambda m: print(m, file=sys.stderr, flush=True))
-    worst = min((s["min_visible"] for s in report["shots"]), default=float("nan"))
-    print(f"{a.out}: {report['frames']} frames, {report['duration']:.1f} s at {a.fps:g} fps, {a.format}; "
-          f"rendered at {report['fps']:.1f} frames/s; worst frame {100 * worst:.1f}% from the photos")
-
-
-def cmd_tour_segment(a):
-    from pathlib import Path
-
-    from .coverage import write_coverage
-    from .tour import Shot, shot_stream
-    from .video import VideoWriter, h264, read_image
-
-    options = _tour_options(a)
-    shot = Shot(Path(a.photo), a.caption or "", a.move, a.seconds)
-    done: list = []
-    frames = shot_stream(read_image(shot.path), shot, options, lambda m: print(m, file=sys.stderr, flush=True),
-                         done)
-    w, h = options.size
-    # an intermediate for the tour: nearly lossless, quick to encode
-    with VideoWriter(a.out, w, h, options.fps, h264(crf=12, preset="veryfast")) as writer:
-        for frame in frames:
-            writer.write(frame)
-    renderer = done[0][1]
-    if a.coverage:
-        import pandas as pd
-
-        table = pd.DataFrame(renderer.coverage).assign(move=renderer.move, zoom=renderer.zoom,
-                                                       damping=renderer.framing.damping,
-                                                       bend_px=renderer.framing.bend_px,
-                                                       parallax_px=renderer.framing.parallax_px)
-        table.insert(0, "frame", range(len(table)))
-        write_coverage(a.coverage, table)
-
-
-def cmd_tour_assemble(a):
-    from .tour import CARD_SECONDS, card, crossfade, repeat
-    from .video import VideoWriter, h264, iter_frames, read_image
-
-    options = _tour_options(a)
-    w, h = options.size
-    items = []
-    if options.title:
-        items.append(repeat(card(options.title, w, h, read_image(a.first_photo) if a.first_photo else None),
-                            options.frames_for(CARD_SECONDS)))
-    items += [iter_frames(p) for p in a.segments]
-    if options.outro:
-        items.append(repeat(card(options.outro, w, h, read_image(a.last_photo) if a.last_photo else None),
-                            options.frames_for(CARD_SECONDS)))
-    with VideoWriter(a.out, w, h, options.fps, h264(options.crf, options.preset)) as writer:
-        for frame in crossfade(items, options.crossfade_frames):
-            writer.write(frame)
-
-
-def cmd_tour_mux(a):
-    import shutil
-
-    from .video import atomic_path, mux_audio, probe
-
-    if a.music:
-        mux_audio(a.video, a.music, a.out, probe(a.video)["duration"])
-    else:
-        with atomic_path(a.out) as tmp:
-            shutil.copyfile(a.video, tmp)
-
-
 def cmd_check_config(a):
-    from .config import DEFAULT_SCHEMA, image_sources, load_config
+    from ..config import DEFAULT_SCHEMA, image_sources, load_config
 
     cfg = load_config(a.config, a.schema or DEFAULT_SCHEMA)
     sources = image_sources(cfg, where=str(a.config))
@@ -565,22 +319,17 @@ def cmd_check_config(a):
     if sources:
         parts.append(f"{len(sources)} images x {len(cfg['motions'])} motions x {len(cfg['chains'])} chains")
     if cfg.get("tours"):
-        from .tour import read_folder
+        from ..tour import read_folder
 
         for listing, spec in cfg["tours"].items():
-            shots = read_folder(spec["photos"], log=lambda m: print(m, file=sys.stderr))
+            shots = read_folder(spec["photos"])
             parts.append(f"tour {listing}: {len(shots)} photos x {len(spec['formats'])} formats")
     print(f"{a.config}: valid; " + "; ".join(parts))
 
 
-# --------------------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="roomtour", description="roomtour: one post-processing study step on one video.")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for OpenCV/torch (default: all)")
-    sub = p.add_subparsers(dest="command", required=True)
-
+def add_commands(sub) -> None:
     s = sub.add_parser("prepare-input", help="validate a photo (or render a procedural scene) at the video size")
     s.add_argument("source", help="photo file, or procedural:<scene>")
     s.add_argument("out")
@@ -727,119 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--title", default="")
     s.set_defaults(func=cmd_contact_sheet)
 
-    s = sub.add_parser("restoration", help="synthetic-degradation benchmark (config/restoration.yaml)")
-    s.add_argument("config")
-    s.add_argument("--out", default="results/restoration")
-    s.add_argument("--only", choices=["all", "sr", "dn"], default="all", help="run one part of the benchmark")
-    s.add_argument("--sigmas", default="", metavar="S[,S...]",
-                   help="denoising: these noise levels (0-255) instead of the config's, e.g. 10,30,50")
-    s.set_defaults(func=cmd_restoration)
-
-    s = sub.add_parser("train-denoiser", help="train FastDVDnet on clean clips + AWGN (config/fastdvdnet_train.yaml)")
-    s.add_argument("config")
-    s.add_argument("--data-root", default="../shared/data", help="directory the config's paths are relative to")
-    s.add_argument("--out", default="results/training/fastdvdnet.safetensors")
-    s.add_argument("--device", default="auto")
-    s.add_argument("--iterations", type=int, default=0, help="override the config's iteration count")
-    s.add_argument("--batch", type=int, default=0, help="override the config's batch size")
-    s.add_argument("--no-record-command", dest="record_command", action="store_false",
-                   help="leave the command line out of the weights' metadata")
-    s.set_defaults(func=cmd_train_denoiser)
-
-    s = sub.add_parser("suite", help="generators vs real frames on RealEstate10K-layout clips (config/re10k.yaml)")
-    s.add_argument("config")
-    s.add_argument("--out", default="results/re10k")
-    s.add_argument("--data", default="", help="override the config's clip directory")
-    s.add_argument("--clips", default="", help="comma-separated subset of clips")
-    s.set_defaults(func=cmd_suite)
-
-    def tour_options(s, with_music=True):
-        s.add_argument("--format", default="16:9", choices=["16:9", "9:16", "1:1"],
-                       help="16:9 (1920x1080, listing sites), 9:16 (1080x1920, stories/reels), 1:1 (1080x1080)")
-        s.add_argument("--seconds-per-photo", type=_positive_float, default=4.0, help="default: %(default)s")
-        s.add_argument("--fps", type=_positive_float, default=30.0, help="default: %(default)s")
-        s.add_argument("--title", default="", help='opening card, e.g. "12 Oak Street"')
-        s.add_argument("--outro", default="", help='closing card, e.g. "Call 555-0100"')
-        s.add_argument("--captions", action="store_true", help="room names from the file names (or tour.yaml)")
-        s.add_argument("--chain", default="raw", choices=["raw", "up"],
-                       help="post-processing: raw (default; see README: tours) or up (rendered at half size, "
-                            "upscaled)")
-        s.add_argument("--transition", default="crossfade", choices=["crossfade", "cut"])
-        s.add_argument("--crossfade", type=_positive_float, default=0.5, help="seconds (default: %(default)s)")
-        s.add_argument("--strict", action="store_true", help="stop at a photo that cannot be read (default: skip it)")
-        s.add_argument("--min-visible", type=_fraction, default=0.97,
-                       help="share of every frame that must come from the photo (default: %(default)s)")
-        s.add_argument("--max-bend", type=_positive_float, default=1.0,
-                       help="pixels a straight line of a photo may bend in any frame, at the output size; a move "
-                            "the depth cannot keep within it is damped (default: %(default)s)")
-        s.add_argument("--crf", type=int, default=18, help="H.264 quality, lower is better (default: %(default)s)")
-        s.add_argument("--preset", default="veryfast", help="x264 speed preset (default: %(default)s)")
-        s.add_argument("--size", type=_size, default=None, metavar="WxH",
-                       help="render at this size instead of the format's (quick previews)")
-        if with_music:
-            s.add_argument("--music", default="", help="audio file: looped or cut to the tour's length, faded out")
-
-    s = sub.add_parser("tour", help="a folder of listing photos -> one property-tour MP4",
-                       epilog='example: roomtour tour photos/ -o tour.mp4 --title "12 Oak Street" --captions '
-                              "--format 9:16.  Order: sorted file names, or a tour.yaml in the folder "
-                              "(photos: [{file, caption, motion, seconds}, ...]).")
-    s.add_argument("folder", help="folder of photos (JPEG, PNG, WebP, HEIC)")
-    s.add_argument("-o", "--out", default="tour.mp4", help="MP4 to write (default: %(default)s)")
-    tour_options(s)
-    s.set_defaults(func=cmd_tour)
-
-    s = sub.add_parser("tour-segment", help="(workflow step) one photo's shot of a tour")
-    s.add_argument("out")
-    s.add_argument("--photo", required=True)
-    s.add_argument("--caption", default="")
-    s.add_argument("--move", default="auto", choices=["auto", "dolly_in", "push_in", "truck_left", "truck_right",
-                                                      "still"])
-    s.add_argument("--seconds", type=_positive_float, default=None)
-    s.add_argument("--coverage", default="")
-    tour_options(s, with_music=False)
-    s.set_defaults(func=cmd_tour_segment, music="")
-
-    s = sub.add_parser("tour-assemble", help="(workflow step) shots + cards + transitions -> a silent tour MP4")
-    s.add_argument("out")
-    s.add_argument("segments", nargs="+")
-    s.add_argument("--first-photo", default="")
-    s.add_argument("--last-photo", default="")
-    tour_options(s, with_music=False)
-    s.set_defaults(func=cmd_tour_assemble, music="")
-
-    s = sub.add_parser("tour-mux", help="(workflow step) put music under a tour (or copy it)")
-    s.add_argument("video")
-    s.add_argument("out")
-    s.add_argument("--music", default="")
-    s.set_defaults(func=cmd_tour_mux)
-
     s = sub.add_parser("check-config", help="validate a config file against the schema")
     s.add_argument("config")
     s.add_argument("--schema")
     s.set_defaults(func=cmd_check_config)
-    return p
-
-
-def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    _set_threads(args.threads)
-    start = time.monotonic()
-    try:
-        args.func(args)
-    except RoomtourError as exc:
-        print(f"roomtour: error: {exc}", file=sys.stderr)
-        return 2
-    except MemoryError:
-        print(f"roomtour: error: {args.command}: out of memory (a smaller --size or image?)", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        # a full disk, a read-only directory: one line naming the file, not a traceback
-        where = exc.filename or args.command
-        print(f"roomtour: error: {where}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    print(f"roomtour {args.command}: done in {time.monotonic() - start:.1f}s", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

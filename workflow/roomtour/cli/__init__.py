@@ -1,0 +1,82 @@
+"""``roomtour``: the command line, one module per audience.
+
+- :mod:`.study`: the study's steps, one step on one video per command (the Snakemake rules
+  call them, so each step is usable outside the workflow too);
+- :mod:`.benchmarks`: the restoration benchmark, training, the RealEstate10K suite;
+- :mod:`.tours`: ``roomtour tour`` for agents, and the workflow's tour steps.
+
+Handlers are glue; the work is in the package's modules.  Bad input ends with one line
+``roomtour: error: <file>: <problem>`` and exit status 2; outputs are written atomically, so
+a failed step leaves no half-written file.  Progress and warnings go through :mod:`logging`
+to stderr (``tour: warning: ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+
+from ..errors import RoomtourError
+from . import benchmarks, study, tours
+from .args import _set_threads
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="roomtour", description="roomtour: photos to camera-guided videos, "
+                                                             "post-processed and scored; property tours.")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for OpenCV/torch (default: all)")
+    p.add_argument("--quiet", action="store_true", help="warnings and errors only")
+    sub = p.add_subparsers(dest="command", required=True)
+    study.add_commands(sub)
+    benchmarks.add_commands(sub)
+    tours.add_commands(sub)
+    return p
+
+
+class _Lines(logging.Formatter):
+    """``tour: message`` / ``tour: warning: message``: the part of roomtour speaking, then the line."""
+
+    def format(self, record):
+        part = record.name.split(".")[1] if record.name.count(".") else record.name
+        level = "warning: " if record.levelno >= logging.WARNING else ""
+        return f"{part}: {level}{record.getMessage()}"
+
+
+def setup_logging(quiet: bool = False) -> None:
+    root = logging.getLogger("roomtour")
+    if not any(getattr(h, "_roomtour", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_Lines())
+        handler._roomtour = True
+        root.addHandler(handler)
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.quiet)
+    _set_threads(args.threads)
+    start = time.monotonic()
+    try:
+        args.func(args)
+    except RoomtourError as exc:
+        print(f"roomtour: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"roomtour: error: {args.command}: out of memory (a smaller --size or image?)", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # a full disk, a read-only directory: one line naming the file, not a traceback
+        where = exc.filename or args.command
+        print(f"roomtour: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"roomtour {args.command}: done in {time.monotonic() - start:.1f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Property tours: a folder of listing photos becomes the videos an agent posts.
+
+Each photo gets a *shot*: a short camera move over the photo, rendered with real parallax
+(:mod:`roomtour.render`, depth that keeps the photo's straight lines straight) in ``fit``
+framing (:mod:`roomtour.framing`), so no frame shows more than a few percent of made-up
+pixels (``min_visible``).  Shots are joined by crossfades (or cuts), framed by a title and a
+closing card, captioned with room names, put to loudness-normalised music, and encoded for
+every platform at once (:mod:`.platforms`).
+
+Where things live:
+
+- :mod:`.options`: every option and its default (from the schema's ``$defs/tour_options``);
+- :mod:`.plan`: which photos, in which order, for how long (``tour.yaml``, ``--length``);
+- :mod:`.shot`: one photo's geometry (solved once) and its frames in one format;
+- :mod:`.cards`: text, cards, captions, the agent card and badge, the unbranded check;
+- :mod:`.platforms`: what YouTube, Shorts, Instagram, TikTok and MLS accept, and the checks;
+- :mod:`.deliver`: :func:`render_tour`, every format and variant from one run.
+"""
+
+from .cards import CaptionOverlay, card, safe_area
+from .deliver import Deliverable, TourProgress, crossfade, deliverables, render_tour, repeat, shot_stream
+from .options import CARD_SECONDS, FORMATS, MOVES, TourOptions, format_size, format_slug, tour_defaults
+from .plan import Shot, caption_from_name, fit_length, load_shots, read_folder, shot_frames, timeline_frames
+from .shot import PhotoGeometry, ShotRenderer, choose_move
+
+__all__ = ["CaptionOverlay", "card", "safe_area", "Deliverable", "TourProgress", "crossfade", "deliverables",
+           "render_tour", "repeat", "shot_stream", "CARD_SECONDS", "FORMATS", "MOVES", "TourOptions",
+           "format_size", "format_slug", "tour_defaults", "Shot", "caption_from_name", "fit_length", "load_shots",
+           "read_folder", "shot_frames", "timeline_frames", "PhotoGeometry", "ShotRenderer", "choose_move"]

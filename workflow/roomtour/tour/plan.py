@@ -1,0 +1,227 @@
+"""Which photos a tour shows, in which order, for how long.
+
+:func:`read_folder` lists a folder's shots (sorted names, or the order of a ``tour.yaml``
+sidecar, whose errors name their line); :func:`load_shots` reads the photos, skipping or
+refusing bad ones; :func:`fit_length` fits them to a target length; :func:`timeline_frames`
+counts the frames of the whole tour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RoomtourError
+from .options import CARD_SECONDS, MOVES, TourOptions
+
+__all__ = ["Shot", "caption_from_name", "read_folder", "load_shots", "fit_length", "timeline_frames",
+           "card_count"]
+
+log = logging.getLogger(__name__)
+
+# names cameras and phones give files: no room name in them
+_CAMERA_NAME = re.compile(r"^(img|dsc[nf]?|pxl|mvimg|photo|image|picture|pic|p|dji|gopr|screenshot)?[\s\d]*$",
+                          re.IGNORECASE)
+
+
+@dataclass
+class Shot:
+    """One photo's part of the tour."""
+
+    path: Path
+    caption: str = ""
+    move: str = "auto"
+    seconds: float | None = None  # None: the tour's seconds per photo
+
+    @property
+    def name(self) -> str:
+        from ..config import safe_name
+
+        return safe_name(self.path.stem)
+
+
+def caption_from_name(path: Path) -> str:
+    """A room name from a file name: ``03_living-room.jpg`` -> ``Living room``; a camera's name
+    (``IMG_1234``, ``DSC0042``, ``119_image``) gives none."""
+    words = re.sub(r"[_\-.]+", " ", path.stem).strip()
+    if _CAMERA_NAME.match(words):
+        return ""
+    words = re.sub(r"^\d+\s*", "", words) or words
+    return words[:1].upper() + words[1:].lower() if words else ""
+
+
+def read_folder(folder: str | Path, strict: bool = False) -> list[Shot]:
+    """The shots of a photo folder, in order: sorted file names, or the order of a
+    ``tour.yaml`` sidecar (``photos:`` a list of file names or of mappings with ``file``,
+    and optionally ``caption``, ``motion``, ``seconds``).  A link whose target is gone is
+    named in a warning (``strict``: an error)."""
+    from ..config import photo_files
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RoomtourError(folder, "not a directory of photos")
+    for link in sorted(p for p in folder.iterdir() if p.is_symlink() and not p.exists()):
+        if strict:
+            raise RoomtourError(link, "a link whose target does not exist")
+        log.warning("skipping %s: a link whose target does not exist", link)
+    photos, skipped = photo_files(folder)
+    if skipped:
+        log.info("skipping %d file(s) that are not photos: %s%s", len(skipped),
+                 ", ".join(p.name for p in skipped[:5]), ", ..." if len(skipped) > 5 else "")
+    sidecar = next((folder / n for n in ("tour.yaml", "tour.yml") if (folder / n).is_file()), None)
+    if sidecar is None:
+        shots = [Shot(p, caption_from_name(p)) for p in photos]
+    else:
+        shots = _read_sidecar(sidecar, folder)
+        listed = {s.path.name for s in shots}
+        left = [p.name for p in photos if p.name not in listed]
+        if left:
+            log.info("%s leaves out %d photo(s): %s", sidecar.name, len(left), ", ".join(left[:5]))
+    if not shots:
+        raise RoomtourError(folder, "no photos (jpg, png, webp, heic, ...) in the folder")
+    return shots
+
+
+def _read_sidecar(path: Path, folder: Path) -> list[Shot]:
+    """Shots from ``tour.yaml``; every error names the file and its line."""
+    import yaml
+
+    try:
+        text = path.read_text()
+        root = yaml.compose(text)
+        data = yaml.safe_load(text) or {}
+    except OSError as exc:
+        raise RoomtourError(path, f"cannot read it ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise RoomtourError(path, f"{where}not valid YAML ({getattr(exc, 'problem', None) or 'syntax'})") from None
+    items = data.get("photos") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise RoomtourError(path, "expected 'photos:' with a list of file names or {file, caption, motion, seconds}")
+    lines = _item_lines(root)
+
+    def fail(i, problem):
+        line = f"line {lines[i]}: " if i < len(lines) else ""
+        raise RoomtourError(path, f"{line}photos[{i}]: {problem}")
+
+    shots = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            item = {"file": item}
+        if not isinstance(item, dict) or "file" not in item:
+            fail(i, "needs 'file'")
+        unknown = set(item) - {"file", "caption", "motion", "seconds"}
+        if unknown:
+            fail(i, f"unknown key(s) {', '.join(sorted(unknown))}")
+        move = item.get("motion", "auto")
+        if move not in MOVES:
+            fail(i, f"motion must be one of {', '.join(MOVES)}")
+        seconds = item.get("seconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or seconds <= 0):
+            fail(i, "seconds must be a positive number")
+        p = folder / str(item["file"])
+        if not p.resolve().is_relative_to(folder.resolve()):
+            fail(i, f"{item['file']!r} is outside the tour's folder; list only photos inside it")
+        shots.append(Shot(p, str(item.get("caption", caption_from_name(p))), move, seconds))
+    return shots
+
+
+def _item_lines(root) -> list[int]:
+    """1-based line of each item of the sidecar's photo list (from the YAML node tree)."""
+    import yaml
+
+    node = root
+    if isinstance(node, yaml.MappingNode):
+        node = next((v for k, v in node.value if getattr(k, "value", None) == "photos"), None)
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item.start_mark.line + 1 for item in node.value]
+
+
+def load_shots(shots: list[Shot], strict: bool) -> list[tuple[Shot, np.ndarray]]:
+    """``[(shot, photo)]`` for the photos that can be read; a bad one is skipped with one
+    warning line naming it (``strict``: the error stops the tour).  Two photos with the same
+    pixels are named in a warning."""
+    from ..video import read_image
+
+    usable, seen = [], {}
+    for shot in shots:
+        try:
+            usable.append((shot, read_image(shot.path)))
+        except RoomtourError as exc:
+            if strict:
+                raise
+            log.warning("skipping %s", exc)
+            continue
+        digest = hashlib.sha256(usable[-1][1].tobytes()).hexdigest()
+        if digest in seen:
+            log.warning("%s shows the same pixels as %s; it is used twice", shot.path.name, seen[digest])
+        seen.setdefault(digest, shot.path.name)
+    if not usable:
+        raise RoomtourError(shots[0].path.parent if shots else "tour", "no usable photo (every one failed to read)")
+    return usable
+
+
+def card_count(options: TourOptions) -> int:
+    """Cards in the timeline: a title card, and a closing card for the outro or the agent."""
+    closing = bool(options.outro) or options.branded
+    return bool(options.title) + closing
+
+
+def shot_frames(options: TourOptions, shot: Shot) -> int:
+    return options.frames_for(shot.seconds or options.seconds_per_photo)
+
+
+def timeline_frames(options: TourOptions, shots: list[Shot]) -> int:
+    """Frames of the whole tour: shots and cards, less one crossfade per join."""
+    counts = [shot_frames(options, s) for s in shots] + [options.frames_for(CARD_SECONDS)] * card_count(options)
+    return sum(counts) - options.crossfade_frames * (len(counts) - 1)
+
+
+def fit_length(loaded: list, options: TourOptions) -> list:
+    """Fit the tour to ``options.length`` seconds: every shot's time scaled by one factor (a
+    shot's own ``seconds`` keeps its share), and when the shortest would fall below
+    ``min_seconds_per_photo`` (or two crossfades) the last photos in order are left out, each
+    named in a log line.  Returns the kept ``[(shot, photo)]`` with ``shot.seconds`` set so
+    that the frames add up to the target exactly."""
+    if not options.length:
+        return loaded
+    fps, xf = options.fps, options.crossfade_frames
+    target = int(round(options.length * fps))
+    floor = max(options.frames_for(options.min_seconds_per_photo), 2 * xf + 1)
+    cards = card_count(options)
+    card_frames = options.frames_for(CARD_SECONDS) * cards
+    kept = list(loaded)
+    while kept:
+        weights = np.array([s.seconds or options.seconds_per_photo for s, _ in kept], float)
+        budget = target - card_frames + xf * (len(kept) + cards - 1)
+        frames = _split(budget, weights)
+        if frames.min() >= floor:
+            break
+        dropped = kept.pop()
+        log.info("leaving out %s: %d photos do not fit in %g s at %g s or more each",
+                 dropped[0].path.name, len(kept) + 1, options.length, options.min_seconds_per_photo)
+    if not kept:
+        raise RoomtourError("--length", f"{options.length:g} s is too short for even one photo "
+                                        f"(cards {card_frames / fps:g} s, at least "
+                                        f"{options.min_seconds_per_photo:g} s per photo)")
+    out = []
+    for (shot, photo), n in zip(kept, frames):
+        out.append((Shot(shot.path, shot.caption, shot.move, n / fps), photo))
+    return out
+
+
+def _split(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to ``weights`` adding up to ``total`` (largest remainders)."""
+    share = total * weights / weights.sum()
+    base = np.floor(share).astype(int)
+    order = np.argsort(-(share - base))
+    base[order[: total - base.sum()]] += 1
+    return base
