@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from roomtour.tour import Shot, ShotRenderer, TourOptions
+from roomtour.tour import PhotoGeometry, Shot, ShotRenderer, TourOptions
 from roomtour.video import read_image
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +26,8 @@ PICKS = (0, 60, 119)
 
 def render(options: TourOptions) -> list[np.ndarray]:
     shot = Shot(PHOTO, move="truck_left")
-    return list(ShotRenderer(read_image(PHOTO), shot, options, 120, log=print))
+    geometry = PhotoGeometry.solve(read_image(PHOTO), shot, options)
+    return list(ShotRenderer(geometry, shot, options, 120, options.size_px))
 
 
 def tracked(frames: list[np.ndarray], width: int = 960):

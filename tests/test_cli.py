@@ -49,10 +49,10 @@ def test_pose_file_errors_name_the_line_counting_blank_lines(tmp_path):
     lines = path.read_text().splitlines()
     lines.insert(2, "")  # a blank line: later line numbers still match an editor's
     bad = lines[3].split()
-    bad[7] = "2.0"  # the rotation's first entry: no longer a rotation
+    bad[7] = "nan"
     lines[3] = " ".join(bad)
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(RoomtourError, match=r"poses.txt: line 4: rotation part is not orthonormal"):
+    with pytest.raises(RoomtourError, match=r"poses.txt: line 4: pose values are not all finite"):
         read_pose_file(path)
     lines[3] = "1 2 3"
     path.write_text("\n".join(lines) + "\n")
@@ -74,3 +74,12 @@ def test_messages_go_through_logging_with_the_part_that_speaks(tmp_path):
     for proc in (loud, quiet):
         assert "tour: warning: skipping" in proc.stderr and "gone.jpg" in proc.stderr
     assert "a.png (64x36):" in loud.stderr and "a.png (64x36):" not in quiet.stderr
+
+
+def test_a_config_with_a_yaml_syntax_error_names_the_line(tmp_path):
+    from roomtour.config import load_config
+
+    path = tmp_path / "study.yaml"
+    path.write_text("images:\n  procedural: [living\nmotions: {}\n")
+    with pytest.raises(RoomtourError, match=r"study.yaml: line \d+: not valid YAML"):
+        load_config(path)

@@ -194,12 +194,8 @@ def read_pose_file(path: str | Path) -> CameraPath:
             values = [float(v) for v in fields]
         except ValueError:
             raise RoomtourError(path, f"line {lineno}: not a number in {line.strip()[:60]!r}") from None
-        try:
-            # one pose at a time, so a bad one is named by its line
-            CameraPath(np.array([values[1:5]]), np.array(values[7:19]).reshape(1, 3, 4), np.zeros(1, np.int64)
-                       ).validate(where=path)
-        except RoomtourError as exc:
-            raise RoomtourError(path, f"line {lineno}: {exc.problem.replace('frame 0: ', '')}") from None
+        if not all(np.isfinite(values[1:19])):
+            raise RoomtourError(path, f"line {lineno}: pose values are not all finite numbers")
         stamps.append(int(values[0]))
         intr.append(values[1:5])
         poses.append(np.array(values[7:19]).reshape(3, 4))

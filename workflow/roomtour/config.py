@@ -124,15 +124,25 @@ def check_methods(config: dict, where: str = "config") -> None:
             raise RoomtourError(where, f"denoise.options: sigma must be a number or 'auto', not {options['sigma']!r}")
 
 
-def load_config(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> dict:
-    """Read and validate a YAML config file."""
+def read_yaml(path: str | Path, what: str = "config file"):
+    """A YAML file's content, or one line naming the file, and for a syntax error its line."""
     path = Path(path)
     try:
-        config = yaml.safe_load(path.read_text()) or {}
+        return yaml.safe_load(path.read_text())
     except FileNotFoundError:
-        raise RoomtourError(path, "config file not found") from None
+        raise RoomtourError(path, f"{what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RoomtourError(path, f"cannot read the {what} ({exc.__class__.__name__})") from None
     except yaml.YAMLError as exc:
-        raise RoomtourError(path, f"not valid YAML ({str(exc).splitlines()[0]})") from None
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RoomtourError(path, f"{line}not valid YAML ({problem})") from None
+
+
+def load_config(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> dict:
+    """Read and validate a YAML config file."""
+    config = read_yaml(path) or {}
     return validate_config(config, schema_path, where=str(path))
 
 

@@ -52,14 +52,16 @@ def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
 
 
 def contact_sheet(videos: dict, path, frames: int = 4, title: str = "", visible=None,
-                  min_visible: float = MIN_VISIBLE) -> None:
+                  min_visible: float = MIN_VISIBLE, notes: dict | None = None) -> None:
     """Rows = chains (name -> (T,H,W,3) frames), columns = evenly spaced frames.
 
     Each chain is shown at its own resolution scaled to a common display width,
     so upscaled chains show their extra detail.  With ``visible`` (each
     frame's share of pixels from the photo) every column says it, in red with
-    a warning sign when it is below ``min_visible``.
+    a warning sign when it is below ``min_visible``.  ``notes`` (name -> text,
+    e.g. camera accuracy) is printed under a row's name.
     """
+    notes = notes or {}
     names = list(videos)
     n = min(len(v) for v in videos.values())
     idx = np.linspace(0, n - 1, frames).round().astype(int)
@@ -71,7 +73,8 @@ def contact_sheet(videos: dict, path, frames: int = 4, title: str = "", visible=
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
-                ax.set_ylabel(name, fontsize=8)
+                ax.set_ylabel(f"{name}\n{notes[name]}" if notes.get(name) else name, fontsize=8 if name not in notes
+                              else 6)
             if r == 0:
                 label, colour = f"frame {t}", "black"
                 if visible is not None and t < len(visible) and not np.isnan(visible[t]):

@@ -245,7 +245,7 @@ class ParallaxGenerator(_Rendered):
                                 (width, height))
         photo = fit_to_size(photo, width, height)
         k0 = intrinsics_matrix(camera.intrinsics[0], width, height)
-        return photo, estimate_depth(photo, self.depth_spec, k0, log=_log, segments=segments), segments
+        return photo, estimate_depth(photo, self.depth_spec, k0, segments=segments), segments
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None,
                  framing: str = "exact", min_visible: float = MIN_VISIBLE, **_) -> np.ndarray:

@@ -160,6 +160,21 @@ LABELS = {
 }
 
 
+def read_camera(paths) -> pd.DataFrame:
+    """Camera-accuracy tables (rule ``camera_accuracy``) as one frame, a row per video."""
+    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+
+
+def camera_note(row) -> str:
+    """One line of camera accuracy for a video: RotErr / TransErr / CamMC against the requested
+    path, and how many frames the estimator could use."""
+    total = int(row["estimated"]) + int(row["unestimated"])
+    if not row["estimated"]:
+        return f"camera: not estimable (0/{total} frames)"
+    return (f"RotErr {row['rot_err']:.2f} TransErr {row['trans_err']:.2f} CamMC {row['cam_mc']:.2f} "
+            f"({int(row['estimated'])}/{total})")
+
+
 def attach_camera(videos: pd.DataFrame, camera: pd.DataFrame) -> pd.DataFrame:
     """Per-video camera-accuracy columns (one row per image, motion, chain) joined onto ``videos``."""
     keep = [c for c in camera if c in KEYS or c in CAMERA_COLUMNS or c in ("estimated", "unestimated")]

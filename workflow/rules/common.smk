@@ -21,6 +21,7 @@ from roomtour.denoisers import DENOISERS
 from roomtour.errors import RoomtourError
 from roomtour.generators import GENERATORS
 from roomtour.jobenv import export_for_jobs
+from roomtour.report import log_path
 from roomtour.upscalers import UPSCALERS
 
 _CONFIG_NAMES = (

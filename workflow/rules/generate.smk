@@ -8,7 +8,7 @@ rule generate:
         video=video(chain="raw"),
         coverage=coverage(),
     log:
-        f"{R}/logs/generate/{{image}}/{{motion}}.log",
+        log_path(R, "generate"),
     conda:
         env_for("generate")
     threads: 1

@@ -5,7 +5,7 @@ rule prepare_input:
     output:
         f"{R}/inputs/{{image}}.png",
     log:
-        f"{R}/logs/prepare_input/{{image}}.log",
+        log_path(R, "prepare_input"),
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -22,7 +22,7 @@ rule render_depth:
     output:
         f"{R}/inputs/{{image}}.depth.npy",
     log:
-        f"{R}/logs/render_depth/{{image}}.log",
+        log_path(R, "render_depth"),
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -37,7 +37,7 @@ rule camera_path:
     output:
         f"{R}/paths/{{motion}}.txt",
     log:
-        f"{R}/logs/camera_path/{{motion}}.log",
+        log_path(R, "camera_path"),
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -56,7 +56,7 @@ rule render_reference:
     output:
         f"{R}/reference/{{image}}/{{motion}}.mkv",
     log:
-        f"{R}/logs/render_reference/{{image}}/{{motion}}.log",
+        log_path(R, "render_reference"),
     conda:
         "../../envs/cpu.yaml"
     params:

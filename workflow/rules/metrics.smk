@@ -8,7 +8,7 @@ rule metrics:
     output:
         f"{R}/metrics/{{image}}/{{motion}}/{{chain}}.csv",
     log:
-        f"{R}/logs/metrics/{{image}}/{{motion}}/{{chain}}.log",
+        log_path(R, "metrics"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -38,7 +38,7 @@ rule camera_accuracy:
     output:
         f"{R}/camera/{{image}}/{{motion}}/{{chain}}.csv",
     log:
-        f"{R}/logs/camera_accuracy/{{image}}/{{motion}}/{{chain}}.log",
+        log_path(R, "camera_accuracy"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1

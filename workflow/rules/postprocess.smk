@@ -8,7 +8,7 @@ rule denoise:
     output:
         video(),
     log:
-        f"{R}/logs/denoise/{{image}}/{{motion}}/{{chain}}.log",
+        log_path(R, "denoise"),
     wildcard_constraints:
         chain=DENOISE_CHAIN_RE,
     conda:
@@ -33,7 +33,7 @@ rule upscale:
     output:
         video(),
     log:
-        f"{R}/logs/upscale/{{image}}/{{motion}}/{{chain}}.log",
+        log_path(R, "upscale"),
     wildcard_constraints:
         chain=UPSCALE_CHAIN_RE,
     conda:
@@ -60,7 +60,7 @@ rule freeze:
     output:
         video(chain="frozen"),
     log:
-        f"{R}/logs/freeze/{{image}}/{{motion}}.log",
+        log_path(R, "freeze"),
     conda:
         "../../envs/cpu.yaml"
     shell:
@@ -73,7 +73,7 @@ rule previews:
     output:
         [video(chain=c, ext="mp4") for c in CHAINS],
     log:
-        f"{R}/logs/previews/{{image}}/{{motion}}.log",
+        log_path(R, "previews"),
     conda:
         "../../envs/cpu.yaml"
     params:

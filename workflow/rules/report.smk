@@ -23,7 +23,7 @@ rule summarize:
         per_video=f"{R}/per_video.csv",
         diffs=f"{R}/paired_differences.csv",
     log:
-        f"{R}/logs/summarize.log",
+        log_path(R, "summarize"),
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -45,7 +45,7 @@ rule figure_metrics:
             category="Figures",
         ),
     log:
-        f"{R}/logs/figure_metrics.log",
+        log_path(R, "figure_metrics"),
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -58,6 +58,9 @@ rule contact_sheet:
     input:
         unpack(contact_sheet_inputs),
         coverage=coverage(),
+        camera=lambda wc: [
+            f"{R}/camera/{wc.image}/{wc.motion}/{c}.csv" for c in SCORED_CHAINS
+        ],
     output:
         report(
             f"{R}/figures/contact/{{image}}/{{motion}}.png",
@@ -66,17 +69,17 @@ rule contact_sheet:
             subcategory="Contact sheets",
         ),
     log:
-        f"{R}/logs/contact_sheet/{{image}}/{{motion}}.log",
+        log_path(R, "contact_sheet"),
     conda:
         "../../envs/cpu.yaml"
     params:
         pairs=lambda wc, input: " ".join(
             shlex.quote(f"{name}={path}")
             for name, path in input.items()
-            if name != "coverage"
+            if name not in ("coverage", "camera")
         ),
         frames=config["contact_sheets"],
         title=lambda wc: f"{wc.image} / {wc.motion} ({framing_of(wc.motion)} framing)",
     shell:
         "python -m roomtour contact-sheet {output:q} {params.pairs} --coverage {input.coverage:q}"
-        " --frames {params.frames} --title {params.title:q} 2> {log:q}"
+        " --camera {input.camera:q} --frames {params.frames} --title {params.title:q} 2> {log:q}"

@@ -11,7 +11,7 @@ rule tour_shot:
         video=f"{R}/tours/{{listing}}/{{fmt}}/shots/{{shot}}.mp4",
         coverage=f"{R}/tours/{{listing}}/{{fmt}}/shots/{{shot}}.coverage.csv",
     log:
-        f"{R}/logs/tour_shot/{{listing}}/{{fmt}}/{{shot}}.log",
+        log_path(R, "tour_shot"),
     conda:
         "../../envs/cpu.yaml"
     threads: 2
@@ -43,7 +43,7 @@ rule tour_video:
     output:
         f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.silent.mp4",
     log:
-        f"{R}/logs/tour_video/{{listing}}/{{fmt}}{{variant}}.log",
+        log_path(R, "tour_video"),
     conda:
         "../../envs/cpu.yaml"
     threads: 2
@@ -62,7 +62,7 @@ rule tour_mux:
     output:
         f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.mp4",
     log:
-        f"{R}/logs/tour_mux/{{listing}}/{{fmt}}{{variant}}.log",
+        log_path(R, "tour_mux"),
     conda:
         "../../envs/cpu.yaml"
     params:

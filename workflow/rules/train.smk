@@ -12,7 +12,7 @@ rule train_fastdvdnet:
         weights=f"{R}/training/fastdvdnet.safetensors",
         record=f"{R}/training/fastdvdnet.json",
     log:
-        f"{R}/logs/train_fastdvdnet.log",
+        log_path(R, "train_fastdvdnet"),
     conda:
         "../../envs/gpu.yaml"
     threads: 16  # capped at --cores locally; a cluster job asks for 16

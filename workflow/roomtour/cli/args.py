@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -92,13 +91,10 @@ def _set_threads(threads: int | None) -> None:
 
 
 def _read_yaml(path: str, what: str) -> dict:
-    """A YAML config file as a mapping, or one line naming the file."""
-    import yaml
+    """A YAML config file as a mapping, or one line naming the file (and the line)."""
+    from ..config import read_yaml
 
-    try:
-        config = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise RoomtourError(path, f"cannot read the {what} ({exc.__class__.__name__})") from None
+    config = read_yaml(path, what)
     if not isinstance(config, dict):
         raise RoomtourError(path, f"the {what} is not a YAML mapping")
     return config

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import numpy as np
 
@@ -213,13 +212,14 @@ def cmd_camera_accuracy(a):
 def cmd_summarize(a):
     import pandas as pd
 
-    from ..stats import attach_camera, chain_summary, coverage_report, markdown_report, paired_differences, per_video
+    from ..stats import (attach_camera, chain_summary, coverage_report, markdown_report, paired_differences,
+                         per_video, read_camera)
     from ..video import atomic_path
 
     rows = pd.concat([pd.read_csv(p) for p in a.metrics], ignore_index=True)
     videos = per_video(rows)
     if a.camera:
-        videos = attach_camera(videos, pd.concat([pd.read_csv(p) for p in a.camera], ignore_index=True))
+        videos = attach_camera(videos, read_camera(a.camera))
     order = a.chain_order.split(",") if a.chain_order else None
     summary = chain_summary(videos, order)
     diffs = paired_differences(videos, "raw", a.bootstrap_samples, a.bootstrap_level, a.bootstrap_seed)
@@ -246,42 +246,12 @@ def cmd_summarize(a):
         if moving.identical_pairs.sum():
             notes.append(f"{int(moving.identical_pairs.sum())} consecutive-frame pairs outside `frozen` are identical "
                          "(a path that pauses, or a generator that ignores part of the motion).")
+    from ..report import failure_report
+
     extra = coverage_report(videos, a.min_visible) + failure_report(a.missing, a.logs)
     if a.out_md:
         with atomic_path(a.out_md) as tmp:
             tmp.write_text(markdown_report(summary, diffs, a.title, notes, extra))
-
-
-def failure_report(missing: list[str], logs: str) -> list[str]:
-    """Markdown lines listing the videos whose metric tables were not made, and why (the
-    last error line of the first failed job log found for that video)."""
-    if not missing:
-        return []
-    lines = ["## Not finished", "", f"{len(missing)} metric tables were not made; the tables above leave them out.",
-             "", "| image | motion | chain | why |", "|---|---|---|---|"]
-    for path in missing:
-        parts = Path(path).with_suffix("").parts
-        image, motion, chain = parts[-3:] if len(parts) >= 3 else ("?", "?", Path(path).stem)
-        lines.append(f"| {image} | {motion} | {chain} | {_failure_reason(Path(logs), image, motion, chain) if logs else ''} |")
-    return lines + [""]
-
-
-def _failure_reason(logs: Path, image: str, motion: str, chain: str) -> str:
-    candidates = [logs / "prepare_input" / f"{image}.log", logs / "camera_path" / f"{motion}.log",
-                  logs / "render_depth" / f"{image}.log", logs / "render_reference" / image / f"{motion}.log",
-                  logs / "generate" / image / f"{motion}.log"]
-    candidates += sorted((logs / "denoise" / image / motion).glob("*.log"))
-    candidates += sorted((logs / "upscale" / image / motion).glob("*.log"))
-    candidates += [logs / "freeze" / image / f"{motion}.log", logs / "metrics" / image / motion / f"{chain}.log"]
-    for log in candidates:
-        try:
-            text = log.read_text(errors="replace")
-        except OSError:
-            continue
-        errors = [ln for ln in text.splitlines() if "error" in ln.lower()]
-        if errors:
-            return f"{log.relative_to(logs)}: {errors[-1].strip()[:200]}".replace("|", "/")
-    return "no job log with an error (the job did not run: an earlier step failed or the run was stopped)"
 
 
 def cmd_figures(a):
@@ -307,7 +277,13 @@ def cmd_contact_sheet(a):
         from ..coverage import read_coverage
 
         visible = read_coverage(a.coverage)["visible"].to_numpy(float)
-    contact_sheet(videos, a.out, frames=a.frames, title=a.title, visible=visible, min_visible=a.min_visible)
+    notes = {}
+    if a.camera:
+        from ..stats import camera_note, read_camera
+
+        notes = {row["chain"]: camera_note(row) for _, row in read_camera(a.camera).iterrows()}
+    contact_sheet(videos, a.out, frames=a.frames, title=a.title, visible=visible, min_visible=a.min_visible,
+                  notes=notes)
 
 
 def cmd_check_config(a):
@@ -471,6 +447,7 @@ def add_commands(sub) -> None:
     s.add_argument("out")
     s.add_argument("videos", nargs="+", help="name=path.mkv")
     s.add_argument("--coverage", help="coverage table: each frame's visible share is printed, flagged when low")
+    s.add_argument("--camera", nargs="*", default=[], help="camera-accuracy tables: printed under each chain's name")
     s.add_argument("--min-visible", type=_fraction, default=schema_default("generate", "min_visible"))
     s.add_argument("--frames", type=_positive_int, default=4)
     s.add_argument("--title", default="")

@@ -91,16 +91,10 @@ def _read_sidecar(path: Path, folder: Path) -> list[Shot]:
     """Shots from ``tour.yaml``; every error names the file and its line."""
     import yaml
 
-    try:
-        text = path.read_text()
-        root = yaml.compose(text)
-        data = yaml.safe_load(text) or {}
-    except OSError as exc:
-        raise RoomtourError(path, f"cannot read it ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise RoomtourError(path, f"{where}not valid YAML ({getattr(exc, 'problem', None) or 'syntax'})") from None
+    from ..config import read_yaml
+
+    data = read_yaml(path, "tour.yaml") or {}
+    root = yaml.compose(path.read_text())  # the node tree, for the line of each photo
     items = data.get("photos") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise RoomtourError(path, "expected 'photos:' with a list of file names or {file, caption, motion, seconds}")

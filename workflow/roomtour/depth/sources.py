@@ -1,0 +1,130 @@
+"""Depth sources, registered by name like every other method kind (``DEPTH_SOURCES``), and
+:func:`estimate_depth`, the one entry point.  See the package docstring for what each does."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RoomtourError
+from ..registry import Registry
+
+__all__ = ["DEPTH_SOURCES", "SOURCES", "ESTIMATED", "estimate_depth"]
+
+log = logging.getLogger(__name__)
+
+DEPTH_SOURCES = Registry("depth source")
+
+
+class _Measured:
+    """Depth measured elsewhere, read from a file (``scale``: units per PNG step)."""
+
+    estimated = False
+
+    def __init__(self, scale: float = 0.001):
+        self.scale = scale
+
+    def __call__(self, photo, intrinsics, depth_file=None):
+        from .io import read_depth
+
+        if not depth_file:
+            raise RoomtourError(f"depth source {self.method_name!r}", "needs a depth file")
+        h, w = photo.shape[:2]
+        return read_depth(depth_file, w, h, scale=self.scale)
+
+
+@DEPTH_SOURCES.register("procedural")
+class ProceduralDepth(_Measured):
+    """The exact depth of a procedural room, rendered with the photo."""
+
+
+@DEPTH_SOURCES.register("file")
+class FileDepth(_Measured):
+    """A depth map made elsewhere: ``.npy`` or 16-bit PNG."""
+
+
+@DEPTH_SOURCES.register("layout")
+class LayoutDepth:
+    """The box room around the photo's vanishing point (:func:`.boxroom.layout_depth`)."""
+
+    estimated = True
+
+    def __init__(self, **options):
+        self.options = options
+
+    def __call__(self, photo, intrinsics, depth_file=None):
+        from .boxroom import layout_depth
+
+        depth, layout = layout_depth(photo, intrinsics, **self.options)
+        where = "fallback: centred box" if layout.fallback else f"vanishing point {layout.vanishing_point}"
+        log.info("layout: %s (%s supporting segments)", where, layout.support)
+        return depth
+
+
+@DEPTH_SOURCES.register("popup")
+class PopupDepth:
+    """Floor, walls and upright objects on the floor (:func:`.popup.popup_depth`; experimental)."""
+
+    estimated = True
+
+    def __init__(self, **options):
+        self.options = options
+
+    def __call__(self, photo, intrinsics, depth_file=None):
+        from .popup import popup_depth
+
+        depth, popup = popup_depth(photo, intrinsics, **self.options)
+        lay = popup.layout
+        where = ("centred box" if lay.fallback
+                 else f"vanishing point ({lay.vanishing_point[0]:.0f}, {lay.vanishing_point[1]:.0f})")
+        if popup.fallback:
+            log.info("popup: %s; box room (%s)", popup.fallback, where)
+        else:
+            log.info("popup: %s, floor %.0f%% of the photo, %d object(s), back wall %.1f, side walls %.1f / %.1f "
+                     "(camera height units)", where, 100 * popup.floor_fraction, popup.objects, popup.back_depth,
+                     popup.half_widths[0], popup.half_widths[1])
+        return depth
+
+
+@DEPTH_SOURCES.register("onnx")
+class OnnxDepth:
+    """A monocular depth network exported to ONNX (:class:`.onnx.OnnxDepthModel`)."""
+
+    estimated = True
+
+    def __init__(self, model: str = "", **options):
+        from .onnx import OnnxDepthModel
+
+        self.model = OnnxDepthModel(model, **options)
+
+    def __call__(self, photo, intrinsics, depth_file=None):
+        return self.model(photo)
+
+
+SOURCES = tuple(DEPTH_SOURCES.names())
+ESTIMATED = tuple(n for n in SOURCES if DEPTH_SOURCES.get(n).estimated)
+
+
+def estimate_depth(photo: np.ndarray, spec: dict, intrinsics: np.ndarray, depth_file: str | Path | None = None,
+                   segments: np.ndarray | None = None) -> np.ndarray:
+    """Depth for ``photo`` from the configured source (``spec = {"source": ..., options}``).
+
+    Estimated depth (``layout``, ``popup``, ``onnx``) is then made to keep the
+    photo's straight lines straight (:func:`roomtour.straight.straighten_depth`)
+    unless ``straight_lines: false``; measured depth (``procedural``, ``file``)
+    is used as it is.  ``segments`` are the photo's straight segments in its
+    pixels (default: found on ``photo`` itself; :func:`roomtour.straight.segments_for`
+    finds them on a larger copy).
+    """
+    spec = dict(spec or {"source": "layout"})
+    straight = spec.pop("straight_lines", True)
+    name = spec.pop("source", "layout")
+    source = DEPTH_SOURCES.create(name, spec)
+    depth = source(photo, intrinsics, depth_file)
+    if straight and source.estimated:
+        from ..straight import straighten_depth
+
+        depth = straighten_depth(photo, depth, segments)
+    return depth
