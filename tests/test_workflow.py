@@ -208,6 +208,11 @@ def test_tour_target_caches_shots_and_changing_the_music_only_remuxes(tmp_path):
         assert info["audio"]["codec"] == "aac" and info["video"]["codec"] == "h264"
         assert info["video"]["profile"] == "High" and info["audio"]["sample_rate"] == 48000
     assert len(list((work / "results" / "tours" / "oak" / "16x9" / "shots").glob("*.mp4"))) == 2
+    from roomtour.video import read_image
+
+    for stem in ("16x9", "9x16-unbranded"):
+        assert read_image(work / "results" / "tours" / "oak" / f"{stem}.jpg").shape[:2] in ((54, 96), (96, 54))
+        assert read_image(work / "results" / "tours" / "oak" / f"{stem}.contact.png").std() > 5
     # the twins come from the same shots; the badge is on the branded one only
     from roomtour.video import read_video
 

@@ -40,8 +40,14 @@ rule tour_video:
         ],
         first=lambda wc: str(tour_shots(wc.listing)[0].path),
         last=lambda wc: str(tour_shots(wc.listing)[-1].path),
+        first_coverage=lambda wc: (
+            f"{R}/tours/{wc.listing}/{wc.fmt}/shots/"
+            f"{tour_shots(wc.listing)[0].name}.coverage.csv"
+        ),
     output:
-        f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.silent.mp4",
+        video=f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.silent.mp4",
+        poster=f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.jpg",
+        contact_sheet=f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.contact.png",
     log:
         log_path(R, "tour_video"),
     conda:
@@ -51,9 +57,10 @@ rule tour_video:
         spec=lambda wc: tour_spec(wc.listing, wc.fmt, leave_out=TOUR_MUX_ONLY),
         variant=lambda wc: TOUR_VARIANTS[wc.variant],
     shell:
-        "python -m roomtour --threads {threads} tour-assemble {output:q} {input.shots:q}"
+        "python -m roomtour --threads {threads} tour-assemble {output.video:q} {input.shots:q}"
         " --first-photo {input.first:q} --last-photo {input.last:q} --variant {params.variant:q}"
-        " --spec {params.spec:q} 2> {log:q}"
+        " --first-coverage {input.first_coverage:q} --poster {output.poster:q}"
+        " --contact-sheet {output.contact_sheet:q} --spec {params.spec:q} 2> {log:q}"
 
 
 rule tour_mux:

@@ -132,8 +132,9 @@ def cmd_tour_segment(a):
 def cmd_tour_assemble(a):
     from ..tour import CARD_SECONDS, card, crossfade, repeat
     from ..tour.cards import Badge, closing_card, contact_details, load_logo
+    from ..tour.deliver import contact_sheet, thumbnail
     from ..tour.platforms import delivery_h264
-    from ..video import VideoWriter, iter_frames, read_image
+    from ..video import VideoWriter, iter_frames, probe, read_image, write_image
 
     options = _spec_options(a)
     w, h = options.size_px
@@ -141,27 +142,49 @@ def cmd_tour_assemble(a):
     first = read_image(a.first_photo) if a.first_photo else None
     last = read_image(a.last_photo) if a.last_photo else None
     cards_n = options.frames_for(CARD_SECONDS)
+    tiles = []  # (label, thumbnail) for the contact sheet
     items = []
+
+    def held(label, frame):
+        tiles.append((label, thumbnail(frame)))
+        return repeat(frame, cards_n)
+
     if options.title:
         clean = branded or not contact_details(options.title, options)
-        items.append(repeat(card(options.title if clean else "", w, h, first), cards_n))
+        items.append(held("title", card(options.title if clean else "", w, h, first)))
     badge_text = " · ".join(x for x in (options.price, options.address) if x)
     badge = Badge(badge_text, w, h) if badge_text and branded else None
+    # the poster: the first shot's frame with the most of the photo in it (its coverage table)
+    best = -1
+    if a.first_coverage:
+        from ..coverage import read_coverage
 
-    def badged(path):
-        for frame in iter_frames(path):
+        best = int(read_coverage(a.first_coverage)["visible"].to_numpy(float).argmax())
+    poster = []
+
+    def shot(index, path):
+        middle = int(round(probe(path)["duration"] * options.fps)) // 2
+        for i, frame in enumerate(iter_frames(path)):
+            if index == 0 and i == best:
+                poster.append(frame.copy())  # before the badge: the poster is for every listing
             if badge is not None:
                 frame = frame.copy()
                 badge.blend(frame)
+            if i == middle:
+                tiles.append((f"{index + 1} {Path(path).stem}", thumbnail(frame)))
             yield frame
 
-    items += [badged(p) for p in a.segments]
+    items += [shot(i, p) for i, p in enumerate(a.segments)]
     if options.outro or options.branded:
         logo = load_logo(options.logo) if options.logo and branded else None
-        items.append(repeat(closing_card(options, w, h, last, branded, logo), cards_n))
+        items.append(held("closing", closing_card(options, w, h, last, branded, logo)))
     with VideoWriter(a.out, w, h, options.fps, delivery_h264(w, h, options.fps, options.crf, options.preset)) as wr:
         for frame in crossfade(items, options.crossfade_frames):
             wr.write(frame)
+    if a.poster and poster:
+        write_image(a.poster, poster[0])
+    if a.contact_sheet and tiles:
+        write_image(a.contact_sheet, contact_sheet(tiles))
 
 
 def cmd_tour_mux(a):
@@ -210,6 +233,9 @@ def add_commands(sub) -> None:
     s.add_argument("--first-photo", default="")
     s.add_argument("--last-photo", default="")
     s.add_argument("--variant", choices=["branded", "unbranded"], default="branded")
+    s.add_argument("--first-coverage", default="", help="the first shot's coverage table (picks the poster frame)")
+    s.add_argument("--poster", default="", help="JPEG to write: the poster")
+    s.add_argument("--contact-sheet", default="", help="PNG to write: one frame per card and shot")
     s.add_argument("--spec", default="{}", help="the listing's tour options as JSON")
     s.set_defaults(func=cmd_tour_assemble)
 

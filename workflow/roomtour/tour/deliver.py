@@ -180,7 +180,7 @@ def _format_items(fmt: str, options: TourOptions, loaded, geometry: dict, run: _
 
     def card_item(label, make):
         frames = tuple(make(v == "branded") for v in variants)
-        run.tiles.append((label, tuple(_thumb(f) for f in frames)))
+        run.tiles.append((label, tuple(thumbnail(f) for f in frames)))
         return repeat(frames, card_n)
 
     if options.title:
@@ -227,11 +227,12 @@ def _shot_item(fmt, index, shot, photo, options, geometry, run, progress):
         out = tuple(made[(caption, badge) if v == "branded" else (unbranded_caption, None)] for v in variants)
         if i == middle:
             label = f"{index} {shot.caption or shot.path.stem} · {renderer.move}"
-            run.tiles.append((label, tuple(_thumb(f) for f in out)))
+            run.tiles.append((label, tuple(thumbnail(f) for f in out)))
         yield out
 
 
-def _thumb(frame: np.ndarray, height: int = 240) -> np.ndarray:
+def thumbnail(frame: np.ndarray, height: int = 240) -> np.ndarray:
+    """A copy at most ``height`` pixels tall, for contact sheets."""
     h, w = frame.shape[:2]
     if h <= height:
         return frame.copy()
