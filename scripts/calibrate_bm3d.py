@@ -10,13 +10,11 @@ in roomtour.denoisers.BM3D_FFMPEG_FACTOR.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
 
 
 def main():

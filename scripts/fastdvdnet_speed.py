@@ -19,14 +19,12 @@ which is not part of the network), and roomtour's speed with the anchor on
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
 
 
 def authors_procedure(net, frames: np.ndarray, sigma: float) -> np.ndarray:

@@ -15,14 +15,12 @@ smooth smear is well below 1).  Also the time per frame of the fill alone.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
 
 
 def main():

@@ -15,13 +15,11 @@ results/sigma_auto.md.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
 SHARED = REPO.parent / "shared" / "data"
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
 PHOTOS = ["cami2v_postprocessing_re10k/couch.png", "cami2v_postprocessing_re10k/bed.png",
           "cami2v_postprocessing_re10k/bathroom.png", "viewcrafter/room.png",
           "nyu_depth_v2_densedepth_examples/119_image.png", "nyu_depth_v2_densedepth_examples/377_image.png"]
