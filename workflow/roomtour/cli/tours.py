@@ -142,16 +142,16 @@ def cmd_tour_assemble(a):
     first = read_image(a.first_photo) if a.first_photo else None
     last = read_image(a.last_photo) if a.last_photo else None
     cards_n = options.frames_for(CARD_SECONDS)
-    tiles = []  # (label, thumbnail) for the contact sheet
+    tiles = []  # (place in the timeline, label, thumbnail) for the contact sheet
     items = []
 
-    def held(label, frame):
-        tiles.append((label, thumbnail(frame)))
+    def held(label, frame, place):
+        tiles.append((place, label, thumbnail(frame)))
         return repeat(frame, cards_n)
 
     if options.title:
         clean = branded or not contact_details(options.title, options)
-        items.append(held("title", card(options.title if clean else "", w, h, first)))
+        items.append(held("title", card(options.title if clean else "", w, h, first), 0))
     badge_text = " · ".join(x for x in (options.price, options.address) if x)
     badge = Badge(badge_text, w, h) if badge_text and branded else None
     # the poster: the first shot's frame with the most of the photo in it (its coverage table)
@@ -171,20 +171,20 @@ def cmd_tour_assemble(a):
                 frame = frame.copy()
                 badge.blend(frame)
             if i == middle:
-                tiles.append((f"{index + 1} {Path(path).stem}", thumbnail(frame)))
+                tiles.append((index + 1, f"{index + 1} {Path(path).stem}", thumbnail(frame)))
             yield frame
 
     items += [shot(i, p) for i, p in enumerate(a.segments)]
     if options.outro or options.branded:
         logo = load_logo(options.logo) if options.logo and branded else None
-        items.append(held("closing", closing_card(options, w, h, last, branded, logo)))
+        items.append(held("closing", closing_card(options, w, h, last, branded, logo), len(a.segments) + 1))
     with VideoWriter(a.out, w, h, options.fps, delivery_h264(w, h, options.fps, options.crf, options.preset)) as wr:
         for frame in crossfade(items, options.crossfade_frames):
             wr.write(frame)
     if a.poster and poster:
         write_image(a.poster, poster[0])
     if a.contact_sheet and tiles:
-        write_image(a.contact_sheet, contact_sheet(tiles))
+        write_image(a.contact_sheet, contact_sheet([(label, t) for _, label, t in sorted(tiles, key=lambda x: x[0])]))
 
 
 def cmd_tour_mux(a):

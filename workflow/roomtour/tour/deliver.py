@@ -166,7 +166,7 @@ class _FormatRun:
 
     poster: np.ndarray | None = None
     poster_visible: float = -1.0
-    tiles: list = field(default_factory=list)  # [(label, (frame per variant))]
+    tiles: list = field(default_factory=list)  # [(place in the timeline, label, (frame per variant))]
     renderers: list = field(default_factory=list)
 
 
@@ -178,9 +178,9 @@ def _format_items(fmt: str, options: TourOptions, loaded, geometry: dict, run: _
     card_n = options.frames_for(CARD_SECONDS)
     items = []
 
-    def card_item(label, make):
+    def card_item(label, make, place):
         frames = tuple(make(v == "branded") for v in variants)
-        run.tiles.append((label, tuple(thumbnail(f) for f in frames)))
+        run.tiles.append((place, label, tuple(thumbnail(f) for f in frames)))
         return repeat(frames, card_n)
 
     if options.title:
@@ -189,12 +189,12 @@ def _format_items(fmt: str, options: TourOptions, loaded, geometry: dict, run: _
             log.warning("the title %r names the agent or a contact; the unbranded video shows the photo without it",
                         options.title)
         items.append(card_item("title", lambda branded: cards.card(
-            options.title if branded or clean else "", w, h, loaded[0][1])))
+            options.title if branded or clean else "", w, h, loaded[0][1]), 0))
     for index, (shot, photo) in enumerate(loaded, start=1):
         items.append(_shot_item(fmt, index, shot, photo, options, geometry, run, progress))
     if card_count(options) > bool(options.title):
         items.append(card_item("closing", lambda branded: cards.closing_card(
-            options, w, h, loaded[-1][1], branded, logo)))
+            options, w, h, loaded[-1][1], branded, logo), len(loaded) + 1))
     return items
 
 
@@ -227,7 +227,7 @@ def _shot_item(fmt, index, shot, photo, options, geometry, run, progress):
         out = tuple(made[(caption, badge) if v == "branded" else (unbranded_caption, None)] for v in variants)
         if i == middle:
             label = f"{index} {shot.caption or shot.path.stem} · {renderer.move}"
-            run.tiles.append((label, tuple(thumbnail(f) for f in out)))
+            run.tiles.append((index, label, tuple(thumbnail(f) for f in out)))
         yield out
 
 
@@ -369,7 +369,7 @@ def _render_format(fmt: str, mine: list[Deliverable], geometry: dict | None = No
         if options.poster and run.poster is not None:
             write_image(d.poster, run.poster)
         if options.contact_sheet:
-            write_image(d.contact_sheet, contact_sheet([(lbl, f[k]) for lbl, f in run.tiles]))
+            write_image(d.contact_sheet, contact_sheet([(lbl, f[k]) for _, lbl, f in sorted(run.tiles, key=lambda t: t[0])]))
         part["videos"].append({"path": str(d.path), "format": fmt, "variant": d.variant,
                                "frames": writers[k].frames, "duration": writers[k].frames / options.fps,
                                "poster": str(d.poster) if options.poster else "",
