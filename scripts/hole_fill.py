@@ -56,7 +56,8 @@ def main():
             renderer = ParallaxRenderer(photo, depth, intrinsics_matrix(cam.intrinsics[0], w, h))
             for t in range(1, n):
                 k = intrinsics_matrix(cam.intrinsics[t], w, h)
-                mx, my, labels, target_depth, _ = renderer.source_map(k, cam.w2c[t])
+                src = renderer.source_map(k, cam.w2c[t])
+                mx, my, labels, target_depth = src.mx, src.my, src.labels, src.target_depth
                 hole = labels == INPAINTED
                 if hole.sum() < 20:
                     continue

@@ -198,7 +198,7 @@ def fit_shot(renderer, path: CameraPath, label_size, *, output_size=None, lines=
 
     def visible_of(r, size, zoom, damping):
         cam = apply_framing(path, Framing("fit", zoom, damping))
-        return min(float(np.mean(r.source_map(intrinsics_matrix(cam.intrinsics[i], *size), cam.w2c[i], size)[2]
+        return min(float(np.mean(r.source_map(intrinsics_matrix(cam.intrinsics[i], *size), cam.w2c[i], size).labels
                                  == VISIBLE)) for i in chosen)
 
     def bend_of(zoom, damping):

@@ -39,6 +39,8 @@ camera-space z; a pose is the 3x4 frame-0 -> frame-t transform of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -169,6 +171,18 @@ def fold(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
 # --------------------------------------------------------------------------- the renderer
 
 
+@dataclass
+class SourceMap:
+    """Where each pixel of one target frame comes from (:meth:`ParallaxRenderer.source_map`)."""
+
+    mx: np.ndarray  # (h, w) float32 photo x, meaningful for all but extrapolated pixels
+    my: np.ndarray  # (h, w) float32 photo y
+    labels: np.ndarray  # (h, w) uint8 coverage labels (VISIBLE, STRETCHED, INPAINTED, EXTRAPOLATED)
+    target_depth: np.ndarray  # (h, w) the depth each target pixel sees
+    points: np.ndarray  # (3, h*w) the pixels' 3-D points in the first camera's frame (to extrapolate)
+    mixed: np.ndarray  # (h, w) bool: sampled across a depth edge (a blend of two surfaces' colours)
+
+
 class ParallaxRenderer:
     """Render a photo with depth from new poses; see the module docstring.
 
@@ -206,15 +220,9 @@ class ParallaxRenderer:
 
     # -- geometry ------------------------------------------------------------------------------
 
-    def source_map(self, k: np.ndarray, pose: np.ndarray, size=None, labels_only: bool = False):
-        """Where each target pixel comes from.
-
-        Returns ``(mx, my, labels, target_depth, p0)``: photo coordinates
-        (float32 maps, meaningful for all but extrapolated pixels), coverage
-        labels, the depth each target pixel sees, and the pixels' 3-D points
-        in the first camera's frame ``(3, h*w)`` (used to extrapolate).
-        ``size`` is the target ``(width, height)`` (default: the photo's).
-        """
+    def source_map(self, k: np.ndarray, pose: np.ndarray, size=None) -> "SourceMap":
+        """Where each target pixel comes from (a :class:`SourceMap`); ``size`` is the target
+        ``(width, height)`` (default: the photo's)."""
         w, h = size or (self.w, self.h)
         zbuf = forward_depth(self.depth, self.k0, k, pose, (w, h), self.rays0)
         rot, t = pose[:, :3], pose[:, 3:4]
@@ -247,7 +255,7 @@ class ParallaxRenderer:
             consistent |= (zb.reshape(h, w) > 1e-6) & (err <= self.tolerance_px)
         consistent &= inside
         # pixels sampled across a depth edge carry a blend of both surfaces' colours
-        self.mixed = consistent & (taps[2] > 1.1 * taps[1])
+        mixed = consistent & (taps[2] > 1.1 * taps[1])
         labels = np.full((h, w), EXTRAPOLATED, np.uint8)
         labels[inside] = INPAINTED
         labels[consistent] = VISIBLE
@@ -256,7 +264,7 @@ class ParallaxRenderer:
             stretch = self._stretch(np.where(front, u0, np.nan).reshape(h, w),
                                     np.where(front, v0, np.nan).reshape(h, w))
             labels[consistent & (stretch > self.max_stretch)] = STRETCHED
-        return mx, my, labels, target_depth, p0
+        return SourceMap(mx, my, labels, target_depth, p0, mixed)
 
     def _far_field(self, k, rot, w, h):
         """The whole frame from ray directions alone (the photo at infinity, rotation only), all
@@ -266,9 +274,9 @@ class ParallaxRenderer:
         p0 = rot.T @ pixel_rays(k, w, h)
         az, el = directions(p0)
         mx, my = self._angles_to_photo(np.clip(az, *self.az_range), np.clip(el, *self.el_range))
-        self.mixed = np.zeros((h, w), bool)
         labels = np.full((h, w), EXTRAPOLATED, np.uint8)
-        return mx.reshape(h, w), my.reshape(h, w), labels, np.full((h, w), np.inf, np.float32), p0
+        return SourceMap(mx.reshape(h, w), my.reshape(h, w), labels, np.full((h, w), np.inf, np.float32), p0,
+                         np.zeros((h, w), bool))
 
     @staticmethod
     def _stretch(mx, my) -> np.ndarray:
@@ -293,14 +301,15 @@ class ParallaxRenderer:
         """One frame: ``(frame (h, w, 3) uint8, labels (h, w) uint8)``, and with ``maps`` also the
         photo coordinates ``(mx, my)`` the visible pixels were sampled from (to resample a
         larger copy of the photo)."""
-        mx, my, labels, target_depth, p0 = self.source_map(k, pose, size)
+        src = self.source_map(k, pose, size)
+        mx, my, labels = src.mx, src.my, src.labels
         frame = cv2.remap(self.photo, mx, my, self.interp, borderMode=cv2.BORDER_REPLICATE)
         outside = labels == EXTRAPOLATED
         if outside.any():
-            frame[outside] = self.extrapolate(p0[:, outside.ravel()])
+            frame[outside] = self.extrapolate(src.points[:, outside.ravel()])
         hole = labels == INPAINTED
         if hole.any():
-            frame = self._fill(frame, hole, target_depth)
+            frame = self._fill(frame, hole, src.target_depth, src.mixed)
         return (frame, labels, mx, my) if maps else (frame, labels)
 
     def extrapolate(self, points: np.ndarray) -> np.ndarray:
@@ -340,13 +349,13 @@ class ParallaxRenderer:
         colour = structure + self.texture * fade * sample(detail, fx, fy)
         return np.clip(colour + 0.5, 0, 255).astype(np.uint8)
 
-    def _fill(self, frame, hole, target_depth):
+    def _fill(self, frame, hole, target_depth, mixed):
         if self.inpaint_radius <= 0:
             return frame
         if self.fill == "telea":
             return cv2.inpaint(frame, hole.astype(np.uint8), self.inpaint_radius, cv2.INPAINT_TELEA)
         return fill_from_background(frame, hole, target_depth, self.inpaint_radius, self.texture,
-                                    exclude=self.mixed)
+                                    exclude=mixed)
 
 
 def background_sources(hole: np.ndarray, depth: np.ndarray, ratio: float = 0.1, exclude=None):
