@@ -246,42 +246,40 @@ class VideoWriter:
             self._feeder.join()
             self._feeder = None
 
-    def _fail(self):
+    def _stop_input(self) -> None:
         self._drain()
         if self.proc.stdin and not self.proc.stdin.closed:
             try:
                 self.proc.stdin.close()
             except OSError:
                 pass
-        err = self.proc.stderr.read().decode(errors="replace").strip()
-        self.proc.wait()
+
+    def _give_up(self, err: str, default: str):
+        """Discard the temporary file and raise one line naming the output (a full disk as such)."""
         self._atomic.__exit__(RuntimeError, None, None)
         if "No space left" in err or getattr(self._error, "errno", None) == 28:
             raise RoomtourError(self.path, "the disk is full (no space left while writing the video)")
-        raise RoomtourError(self.path, f"ffmpeg failed to encode: {err[-200:] or 'no message'}")
+        raise RoomtourError(self.path, f"ffmpeg failed to encode: {err[-200:] or default}")
+
+    def _fail(self):
+        self._stop_input()
+        err = self.proc.stderr.read().decode(errors="replace").strip()
+        self.proc.wait()
+        self._give_up(err, "no message")
 
     def close(self) -> None:
         self._drain()
         if self._error is not None:
             self._fail()
-        if self.proc.stdin and not self.proc.stdin.closed:
-            self.proc.stdin.close()
+        self._stop_input()
         err = self.proc.stderr.read().decode(errors="replace").strip()
         if self.proc.wait() != 0 or self.frames == 0:
-            self._atomic.__exit__(RuntimeError, None, None)
-            if "No space left" in err:
-                raise RoomtourError(self.path, "the disk is full (no space left while writing the video)")
-            raise RoomtourError(self.path, f"ffmpeg failed to encode: {err[-200:] or 'no frames written'}")
+            self._give_up(err, "no frames written")
         self._atomic.__exit__(None, None, None)
 
     def abort(self) -> None:
         self.proc.kill()
-        self._drain()
-        if self.proc.stdin and not self.proc.stdin.closed:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
+        self._stop_input()
         self.proc.wait()
         self._atomic.__exit__(RuntimeError, None, None)
 

@@ -123,10 +123,7 @@ def cmd_denoise(a):
     from ..denoisers import DENOISERS
     from ..video import read_video, write_video
 
-    options = dict(a.options)
-    if a.weights_dir and DENOISERS.accepts(a.method, "weights_dir"):
-        options.setdefault("weights_dir", a.weights_dir)
-    den = DENOISERS.create(a.method, options)
+    den = DENOISERS.create(a.method, a.options, weights_dir=a.weights_dir)
     frames, fps = read_video(a.input, with_fps=True)
     write_video(a.out, den.denoise(frames), fps=fps)
 
@@ -135,10 +132,7 @@ def cmd_upscale(a):
     from ..upscalers import UPSCALERS
     from ..video import read_video, write_video
 
-    options = dict(a.options)
-    if a.weights_dir and UPSCALERS.accepts(a.method, "weights_dir"):
-        options.setdefault("weights_dir", a.weights_dir)
-    up = UPSCALERS.create(a.method, options)
+    up = UPSCALERS.create(a.method, a.options, weights_dir=a.weights_dir)
     frames, fps = read_video(a.input, with_fps=True)
     write_video(a.out, up.upscale(frames, a.scale), fps=fps)
 
