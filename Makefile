@@ -48,10 +48,10 @@ re10k-chains: setup
 
 # Exact vs estimated depth on the procedural rooms with furniture; hole filling against exact renders.
 depth-share: setup
-	$(BIN)/python scripts/depth_share.py
+	$(BIN)/python scripts/benchmarks/depth_share.py
 
 hole-fill: setup
-	$(BIN)/python scripts/hole_fill.py
+	$(BIN)/python scripts/benchmarks/hole_fill.py
 
 # Retrain roomtour's FastDVDnet v1 weights from scratch (a GPU: ~4 min on an H100; days on 2 CPU cores).
 train-fastdvdnet: setup
@@ -73,7 +73,7 @@ lint: setup
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 bench: setup
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/benchmarks/bench.py
 
 clean:
 	rm -rf results/* .snakemake

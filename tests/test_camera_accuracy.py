@@ -8,7 +8,7 @@ from roomtour.camera_accuracy import camera_errors, relative_poses
 from roomtour.scenes import SCENES, render_path
 
 W, H = 256, 176
-# The estimator's floor on exact renders of the procedural rooms (scripts/camera_floor.py, BENCHMARKS.md): 0.006-0.034
+# The estimator's floor on exact renders of the procedural rooms (scripts/benchmarks/camera_floor.py, BENCHMARKS.md): 0.006-0.034
 # rad per frame (0.009 on the living room's turn); a video that follows its turn must stay within 0.02 per frame.
 ROT_TOLERANCE_PER_FRAME = 0.02
 

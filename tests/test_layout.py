@@ -33,7 +33,7 @@ def test_true_layout_of_a_procedural_room():
 
 @pytest.mark.parametrize("name", sorted(SCENES))
 def test_layout_labels_are_right_within_the_reported_error(name):
-    """BENCHMARKS.md (scripts/layout_labels.py, 384x256): the box room's label error on the start views is
+    """BENCHMARKS.md (scripts/benchmarks/layout_labels.py, 384x256): the box room's label error on the start views is
     19.4% (living) and 19.5% (bedroom); it must stay within 25%."""
     w, h = 384, 256
     rgb, _ = render_frame(SCENES[name], START, INTR, w, h)

@@ -1,5 +1,5 @@
 """The SLURM profile against a real single-node SLURM (Debian's packages, started
-and stopped by scripts/slurm_local.sh): same results as a local run."""
+and stopped by tests/slurm/slurm_local.sh): same results as a local run."""
 
 import importlib.util
 import os
@@ -12,7 +12,7 @@ import yaml
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
-sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests" / "slurm"))
 
 
 def _skip_reason():

@@ -344,7 +344,7 @@ class FFT3DDenoiser(_FFmpegDenoiser):
 
 # ffmpeg's bm3d takes its strength in its own units, and the best one is not proportional to the
 # noise: (noise sigma on 0-255, ffmpeg sigma per unit of it), best PSNR on the tuning clip
-# re10k 0bf152ef84195293 (``scripts/calibrate_bm3d.py``; never an evaluation clip)
+# re10k 0bf152ef84195293 (``scripts/benchmarks/calibrate_bm3d.py``; never an evaluation clip)
 BM3D_FFMPEG_FACTOR = ((5.0, 20.0), (10.0, 25.0), (20.0, 35.0), (30.0, 50.0), (40.0, 60.0), (50.0, 70.0))
 
 

@@ -393,7 +393,7 @@ def fill_from_background(frame: np.ndarray, hole: np.ndarray, depth: np.ndarray,
     source, or ``q`` itself where that point is no source).
 
     Measured against exact renders of disocclusions in the procedural rooms
-    (``python scripts/hole_fill.py``, BENCHMARKS.md): about the PSNR of
+    (``python scripts/benchmarks/hole_fill.py``, BENCHMARKS.md): about the PSNR of
     background-only Telea, with the gradient energy of the true background
     instead of Telea's smooth smear, and no foreground colour in the hole.
     """

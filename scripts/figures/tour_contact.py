@@ -1,6 +1,6 @@
 """The README's picture of a real tour: ``workflow/report/images/tour_contact.png``.
 
-    .venv/bin/python scripts/tour_contact.py
+    .venv/bin/python scripts/figures/tour_contact.py
 
 Makes a 16:9 and a 9:16 tour (3 s per photo, captions, a title card) from six
 listing photos in ../shared (the three study photos, the ViewCrafter living
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PHOTOS = ["cami2v_postprocessing_re10k/couch.png", "cami2v_postprocessing_re10k/bed.png",
           "cami2v_postprocessing_re10k/bathroom.png", "viewcrafter/room.png",
           "nyu_depth_v2_densedepth_examples/119_image.png", "nyu_depth_v2_densedepth_examples/377_image.png"]

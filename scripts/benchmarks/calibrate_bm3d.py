@@ -1,6 +1,6 @@
 """Calibrate ffmpeg's bm3d strength against the noise level on the 0-255 scale.
 
-    .venv/bin/python scripts/calibrate_bm3d.py
+    .venv/bin/python scripts/benchmarks/calibrate_bm3d.py
 
 On the restoration benchmark's tuning clip (RealEstate10K 0bf152ef84195293,
 never an evaluation clip), for each noise sigma, the ffmpeg strength factor
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def main():

@@ -1,6 +1,6 @@
 """What a viewer would object to in a study run's raw videos, per video.
 
-    .venv/bin/python scripts/study_check.py results/study [--out results/study/check.md]
+    .venv/bin/python scripts/benchmarks/study_check.py results/study [--out results/study/check.md]
 
 Reads ``<results>/videos/{image}/{motion}/raw.mkv`` and the coverage table beside
 it (``<results>/coverage/{image}/{motion}.csv``) and reports, per video:
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def streak_share(frame: np.ndarray, jump: int = 20) -> float:

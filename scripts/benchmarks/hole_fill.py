@@ -1,6 +1,6 @@
 """How well disocclusions are filled: procedural rooms, against the exact render.
 
-    .venv/bin/python scripts/hole_fill.py [--out results/hole_fill.md]
+    .venv/bin/python scripts/benchmarks/hole_fill.py [--out results/hole_fill.md]
 
 Both rooms (with their furniture) are rendered from a photo along four moves
 that uncover what stands behind objects (pan left/right 0.5 m, orbit up 15
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def main():
@@ -77,7 +77,7 @@ def main():
                     acc[3] += true_grad
                     acc[4] += seconds
     lines = ["## Hole filling: disocclusions against the exact render", "",
-             f"`python scripts/hole_fill.py`: 2 procedural rooms x 4 moves, 16 frames at 384x256, exact depth; "
+             f"`python scripts/benchmarks/hole_fill.py`: 2 procedural rooms x 4 moves, 16 frames at 384x256, exact depth; "
              f"{holes} disoccluded pixels scored.", "",
              "| fill | PSNR on the holes (dB) | gradient energy / true | ms per frame |", "|---|---:|---:|---:|"]
     for name, (err, count, grad, true_grad, seconds) in totals.items():

@@ -1,6 +1,6 @@
 """How much of the parallax generator's error is the depth's: procedural rooms.
 
-    python scripts/depth_share.py [--out results/depth_share.md]
+    python scripts/benchmarks/depth_share.py [--out results/depth_share.md]
 
 For both procedural rooms (with their furniture standing on the floor) x
 pan_left / orbit_up / look_left (16 frames, 384x256), the exact render along
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def main():
@@ -65,7 +65,7 @@ def main():
     df = pd.DataFrame(rows)
     table = df.pivot_table(index="generator", columns="motion", values="psnr", sort=False)
     lines = ["## Procedural rooms: parallax with exact vs estimated depth", "",
-             "`python scripts/depth_share.py`: 2 rooms x 3 motions, 16 frames at 384x256, RGB PSNR (dB) against "
+             "`python scripts/benchmarks/depth_share.py`: 2 rooms x 3 motions, 16 frames at 384x256, RGB PSNR (dB) against "
              "the exact render, frames 1..15, mean over the two rooms; last column: mean over all six videos "
              "(PSNR / SSIM).", "",
              "| generator | " + " | ".join(table.columns) + " | all (PSNR / SSIM) |",

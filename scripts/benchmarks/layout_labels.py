@@ -1,6 +1,6 @@
 """Surface-label error of the room layout on the procedural rooms (whose layout is known).
 
-    .venv/bin/python scripts/layout_labels.py
+    .venv/bin/python scripts/benchmarks/layout_labels.py
 
 Each procedural room is rendered from several cameras (the start camera, moved sideways, turned, raised);
 the layout estimate's surface labels (floor, ceiling, left, right, back) are compared with the true ones

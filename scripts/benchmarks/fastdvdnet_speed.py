@@ -1,6 +1,6 @@
 """FastDVDnet speed: roomtour's pipeline against the authors' inference procedure, same weights.
 
-    .venv/bin/python scripts/fastdvdnet_speed.py [--threads 2] [--frames 8]
+    .venv/bin/python scripts/benchmarks/fastdvdnet_speed.py [--threads 2] [--frames 8]
 
 The authors' procedure (their ``denoise_seq_fastdvdnet`` loop, re-implemented
 here from its description: no code of theirs is included) runs the whole
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def authors_procedure(net, frames: np.ndarray, sigma: float) -> np.ndarray:
@@ -69,7 +69,7 @@ def main():
     net = FastDVDnet()
     load_weights(net, resolve_weights(a.weights))
     net.eval()
-    lines = [f"`python scripts/fastdvdnet_speed.py --threads {a.threads} --frames {a.frames}`: FastDVDnet on "
+    lines = [f"`python scripts/benchmarks/fastdvdnet_speed.py --threads {a.threads} --frames {a.frames}`: FastDVDnet on "
              f"{a.frames} noisy frames (sigma 30) of the ViewCrafter bedroom clip resized, {a.threads} threads, "
              f"weights {a.weights or 'default'}; largest difference of roomtour (anchor off) from the authors' "
              "procedure in grey levels.", "",

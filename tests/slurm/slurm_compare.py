@@ -1,8 +1,8 @@
 """Run the small test config locally and through a real single-node SLURM; compare.
 
-    python scripts/slurm_compare.py [--config config/test.yaml] [--keep DIR]
+    python tests/slurm/slurm_compare.py [--config config/test.yaml] [--keep DIR]
 
-Starts munged/slurmctld/slurmd with scripts/slurm_local.sh under a temporary
+Starts munged/slurmctld/slurmd with tests/slurm/slurm_local.sh under a temporary
 directory, runs the workflow with `--executor slurm` (the repo's SLURM profile
 plus the settings a cluster without slurmdbd needs: `--slurm-status-command
 squeue`, short status-check intervals), runs it again locally with the default
@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SLURM_LOCAL = REPO / "scripts" / "slurm_local.sh"
+REPO = Path(__file__).resolve().parents[2]
+SLURM_LOCAL = Path(__file__).resolve().parent / "slurm_local.sh"
 
 
 class SlurmUnavailable(RuntimeError):

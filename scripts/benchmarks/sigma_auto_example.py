@@ -1,6 +1,6 @@
 """What ``sigma: auto`` does on a generated video: one measured example.
 
-    .venv/bin/python scripts/sigma_auto_example.py [--photo couch.png] [--size 512x288]
+    .venv/bin/python scripts/benchmarks/sigma_auto_example.py [--photo couch.png] [--size 512x288]
 
 Generates a video from a real listing photo in ../shared (parallax, layout
 depth, CamI2V's pan_left path in fit framing, 16 frames), then denoises it
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
 
 
@@ -54,7 +54,7 @@ def main():
     for label, sigma in (("fastdvdnet, sigma 10 (the study's)", 10.0), ("fastdvdnet, sigma auto", "auto")):
         den = FastDVDnetDenoiser(sigma=sigma)
         rows.append((label, f"{den.sigma_for(raw):.2f}", den.denoise(raw)))
-    lines = [f"`python scripts/sigma_auto_example.py`: {Path(a.photo).name} along {Path(a.path).name} (fit framing), "
+    lines = [f"`python scripts/benchmarks/sigma_auto_example.py`: {Path(a.photo).name} along {Path(a.path).name} (fit framing), "
              f"{w}x{h}, 16 frames; Immerkaer's estimate on the raw video: {estimate_noise_sigma(raw):.2f}.", "",
              "| video | sigma used | texture (Laplacian variance) | temporal PSNR (proxy, dB) |", "|---|---:|---:|---:|"]
     for label, sigma, frames in rows:

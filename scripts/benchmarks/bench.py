@@ -1,4 +1,4 @@
-"""roomtour benchmarks: `make bench` (or `python scripts/bench.py`).
+"""roomtour benchmarks: `make bench` (or `python scripts/benchmarks/bench.py`).
 
 Times, on this machine:
   1. the default workflow end to end (`snakemake --cores 2`, fresh working
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def time_workflow(cores: int) -> tuple[float, dict]:
@@ -217,10 +217,10 @@ def deliverable_speeds(seconds: float = 30.0) -> list[dict]:
 
 
 def slurm_overhead() -> dict | None:
-    """The SLURM comparison of scripts/slurm_compare.py, or None where SLURM is not installed."""
+    """The SLURM comparison of tests/slurm/slurm_compare.py, or None where SLURM is not installed."""
     import tempfile
 
-    sys.path.insert(0, str(REPO / "scripts"))
+    sys.path.insert(0, str(REPO / "tests" / "slurm"))
     from slurm_compare import SlurmUnavailable, run
 
     try:
@@ -266,7 +266,7 @@ def main():
     lines = [
         "# roomtour benchmarks",
         "",
-        f"Made by `make bench` (`python scripts/bench.py --cores {a.cores}`) on {time.strftime('%Y-%m-%d')}, "
+        f"Made by `make bench` (`python scripts/benchmarks/bench.py --cores {a.cores}`) on {time.strftime('%Y-%m-%d')}, "
         f"{os.cpu_count()} CPU cores ({cpu}), Python {platform.python_version()}, no GPU. "
         "Numbers are single runs on a shared machine: expect ±10%.",
         "",
@@ -319,8 +319,8 @@ def main():
             "",
             "## SLURM overhead per job",
             "",
-            f"`python scripts/slurm_compare.py` (config/test.yaml: {slurm['jobs']} jobs) on a single-node SLURM 22.05 "
-            "started on this machine (scripts/slurm_local.sh; squeue status checks every 2 s): local run "
+            f"`python tests/slurm/slurm_compare.py` (config/test.yaml: {slurm['jobs']} jobs) on a single-node SLURM 22.05 "
+            "started on this machine (tests/slurm/slurm_local.sh; squeue status checks every 2 s): local run "
             f"{slurm['local_s']:.0f} s, through `--executor slurm` {slurm['slurm_s']:.0f} s, i.e. "
             f"**{slurm['slurm_overhead_per_job_s']:.1f} s per job** of submission, job start-up (each SLURM job "
             "re-parses the workflow), and status polling; results identical "
@@ -337,18 +337,18 @@ def main():
         if path.exists():
             text = path.read_text().replace(f"# {title}", f"## {title}", 1)
             lines += ["", text.strip(), "", f"Made by {make}; copied here from results/{folder}/{name}."]
-    for name, make in (("depth_share.md", "python scripts/depth_share.py"), ("hole_fill.md", "python scripts/hole_fill.py")):
+    for name, make in (("depth_share.md", "python scripts/benchmarks/depth_share.py"), ("hole_fill.md", "python scripts/benchmarks/hole_fill.py")):
         share = REPO / "results" / name
         if share.exists():
             lines += ["", share.read_text().strip(), "", f"Made by `.venv/bin/{make}`; copied here from results/{name}."]
     for name, title, make in (
         ("fastdvdnet_speed.md", "FastDVDnet speed against the authors' inference procedure",
-         "python scripts/fastdvdnet_speed.py"),
-        ("sigma_auto.md", "FastDVDnet `sigma: auto` on a generated video", "python scripts/sigma_auto_example.py"),
+         "python scripts/benchmarks/fastdvdnet_speed.py"),
+        ("sigma_auto.md", "FastDVDnet `sigma: auto` on a generated video", "python scripts/benchmarks/sigma_auto_example.py"),
         ("study/check.md", "The study grid in fit framing (`make study`): what a viewer would object to",
-         "python scripts/study_check.py results/study"),
+         "python scripts/benchmarks/study_check.py results/study"),
         ("study_exact/check.md", "The study grid along the paths as given (`make study-exact`)",
-         "python scripts/study_check.py results/study_exact"),
+         "python scripts/benchmarks/study_check.py results/study_exact"),
     ):
         path = REPO / "results" / name
         if path.exists():

@@ -1,6 +1,6 @@
 """Check roomtour's GPU paths on a machine with CUDA (no weights needed except FastDVDnet's, shipped).
 
-    python scripts/gpu_check.py
+    python scripts/benchmarks/gpu_check.py
 
 1. FastDVDnet on the GPU (fp32 and fp16) against the CPU: the largest pixel
    difference, and frames per second at 384x256 and 960x540.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "workflow"), str(REPO / "tests")]
 
 

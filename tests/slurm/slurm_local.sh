@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A throw-away single-node SLURM on this machine, for testing the SLURM profile.
 #
-#   scripts/slurm_local.sh start DIR   # munged + slurmctld + slurmd, state and logs under DIR;
+#   tests/slurm/slurm_local.sh start DIR   # munged + slurmctld + slurmd, state and logs under DIR;
 #                                      # prints "export SLURM_CONF=DIR/slurm.conf"
-#   scripts/slurm_local.sh stop DIR    # stops exactly the daemons it started (by their PID files)
+#   tests/slurm/slurm_local.sh stop DIR    # stops exactly the daemons it started (by their PID files)
 #
 # Needs Debian's munge, slurmctld, slurmd and slurm-client packages and root
 # (the daemons run as root here). No accounting daemon: sacct cannot report

@@ -1,6 +1,6 @@
 """The camera-accuracy estimator's own floor: what it reports when the video is right.
 
-    .venv/bin/python scripts/camera_floor.py [--data ../shared/data/re10k_cameractrl]
+    .venv/bin/python scripts/benchmarks/camera_floor.py [--data ../shared/data/re10k_cameractrl]
 
 1. RealEstate10K clips: the real frames against their recorded poses (the camera SLAM found), frames 0-15 at
    384x256, the file's intrinsics.
@@ -23,7 +23,7 @@ from roomtour.camera_accuracy import camera_errors
 from roomtour.scenes import SCENES, render_path
 from roomtour.suite import list_clips, load_suite_clip
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def row(name, err, frames):

@@ -1,6 +1,6 @@
 """The README's before/after picture of the 470 kitchen shot: ``workflow/report/images/kitchen_before_after.png``.
 
-    .venv/bin/python scripts/tour_before_after.py
+    .venv/bin/python scripts/figures/tour_before_after.py
 
 Renders the one-photo 16:9 tour of ``nyu_depth_v2_densedepth_examples/470_image.png`` (truck left, 4 s at
 30 fps, 1920x1080) twice: *before*, the box-room depth as it was (no line-keeping depth, no bend budget), and
@@ -19,7 +19,7 @@ import numpy as np
 from roomtour.tour import PhotoGeometry, Shot, ShotRenderer, TourOptions
 from roomtour.video import read_image
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PHOTO = REPO.parent / "shared/data/interior_photos/nyu_depth_v2_densedepth_examples/470_image.png"
 PICKS = (0, 60, 119)
 

@@ -1,6 +1,6 @@
 """One-photo tours of every photo in ../shared, measured with ../shared/tools/bend.py.
 
-    .venv/bin/python scripts/tour_bend.py [--formats 16:9,9:16] [--size 960x540] [--jobs 2] [--out results/tour_bend]
+    .venv/bin/python scripts/benchmarks/tour_bend.py [--formats 16:9,9:16] [--size 960x540] [--jobs 2] [--out results/tour_bend]
 
 For each photo and format: ``roomtour tour`` on a folder holding that photo alone (``--transition cut``, the
 default 4 s at 30 fps), then ``bend.py`` on the MP4.  Prints one JSON line per shot (bend p95 and max in pixels at
@@ -23,7 +23,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 
 
