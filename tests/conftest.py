@@ -33,3 +33,12 @@ def shared_path(*parts) -> Path:
 
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+
+def room_photo(scene: str, w: int = 320, h: int = 180) -> np.ndarray:
+    """A listing-like photo: a procedural room seen from its start view (exact, no download)."""
+    from roomtour.camera import preset_path
+    from roomtour.scenes import get_scene, render_frame
+
+    cam = preset_path("stationary", 1, 60, w / h)
+    return render_frame(get_scene(scene), cam.w2c[0], cam.intrinsics[0], w, h)[0]

@@ -7,10 +7,8 @@ import wave
 import numpy as np
 import pytest
 
-from conftest import REPO
-from roomtour.camera import preset_path
+from conftest import REPO, room_photo
 from roomtour.errors import RoomtourError
-from roomtour.scenes import get_scene, render_frame
 from roomtour.tour import TourOptions, caption_from_name, crossfade, read_folder, render_tour, timeline_frames
 from roomtour.video import probe, read_video, write_image
 
@@ -18,17 +16,12 @@ SIZE = (128, 72)
 FPS = 12
 
 
-def _room_photo(scene: str, w: int = 320, h: int = 180) -> np.ndarray:
-    cam = preset_path("stationary", 1, 60, w / h)
-    return render_frame(get_scene(scene), cam.w2c[0], cam.intrinsics[0], w, h)[0]
-
-
 @pytest.fixture(scope="module")
 def photo_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("listing")
-    write_image(folder / "01_living-room.png", _room_photo("living"))
-    write_image(folder / "02_bedroom.jpg", _room_photo("bedroom"))
-    write_image(folder / "03_second_bedroom.png", _room_photo("bedroom")[:, ::-1])
+    write_image(folder / "01_living-room.png", room_photo("living"))
+    write_image(folder / "02_bedroom.jpg", room_photo("bedroom"))
+    write_image(folder / "03_second_bedroom.png", room_photo("bedroom")[:, ::-1])
     return folder
 
 
@@ -118,7 +111,7 @@ def test_cards_and_crossfades_count_in_the_timeline():
 
 def test_order_and_captions_from_a_tour_yaml(tmp_path, caplog):
     for name in ("a.png", "b.png", "c.png"):
-        write_image(tmp_path / name, _room_photo("living", 64, 36))
+        write_image(tmp_path / name, room_photo("living", 64, 36))
     (tmp_path / "tour.yaml").write_text("photos:\n  - {file: c.png, caption: Kitchen, motion: push_in, seconds: 2}\n"
                                         "  - a.png\n")
     caplog.set_level("INFO", logger="roomtour")

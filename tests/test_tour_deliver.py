@@ -7,9 +7,8 @@ import wave
 import numpy as np
 import pytest
 
-from roomtour.camera import preset_path
+from conftest import room_photo
 from roomtour.errors import RoomtourError
-from roomtour.scenes import get_scene, render_frame
 from roomtour.tour import TourOptions, render_tour
 from roomtour.tour.cards import contact_details, fit_text, safe_area
 from roomtour.tour.platforms import check_video
@@ -19,16 +18,11 @@ FPS = 24
 MAGENTA = (255, 0, 255)
 
 
-def _room_photo(scene: str, w: int = 320, h: int = 180) -> np.ndarray:
-    cam = preset_path("stationary", 1, 60, w / h)
-    return render_frame(get_scene(scene), cam.w2c[0], cam.intrinsics[0], w, h)[0]
-
-
 @pytest.fixture(scope="module")
 def listing(tmp_path_factory):
     folder = tmp_path_factory.mktemp("listing")
-    write_image(folder / "01_living-room.png", _room_photo("living"))
-    write_image(folder / "02_bedroom.png", _room_photo("bedroom"))
+    write_image(folder / "01_living-room.png", room_photo("living"))
+    write_image(folder / "02_bedroom.png", room_photo("bedroom"))
     logo = np.zeros((40, 80, 4), np.uint8)
     logo[8:32, 8:72] = (*MAGENTA, 255)  # an opaque magenta block on a transparent ground
     from PIL import Image
@@ -118,7 +112,7 @@ def test_length_sets_the_duration_and_leaves_out_the_last_photos_that_do_not_fit
 
     folder = tmp_path / "photos"
     shutil.copytree(listing, folder)
-    write_image(folder / "03_kitchen.png", _room_photo("living")[:, ::-1])
+    write_image(folder / "03_kitchen.png", room_photo("living")[:, ::-1])
     caplog.set_level("INFO", logger="roomtour")
     opts = TourOptions(formats=["16:9"], fps=12, crossfade=0.25, resolution=(64, 36), preset="ultrafast",
                        length=6.0, min_seconds_per_photo=2.5, poster=False, contact_sheet=False)
@@ -212,7 +206,7 @@ def test_tour_flags_and_options_take_their_defaults_and_choices_from_the_schema(
 def test_tour_yaml_errors_name_the_line(tmp_path):
     from roomtour.tour import read_folder
 
-    write_image(tmp_path / "a.png", _room_photo("living", 64, 36))
+    write_image(tmp_path / "a.png", room_photo("living", 64, 36))
     (tmp_path / "tour.yaml").write_text("photos:\n  - a.png\n  - {file: a.png, motion: fly}\n")
     with pytest.raises(RoomtourError, match=r"tour.yaml: line 3: photos\[1\]: motion"):
         read_folder(tmp_path)
