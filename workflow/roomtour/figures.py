@@ -65,7 +65,9 @@ def contact_sheet(videos: dict, path, frames: int = 4, title: str = "", visible=
     names = list(videos)
     n = min(len(v) for v in videos.values())
     idx = np.linspace(0, n - 1, frames).round().astype(int)
-    fig, axes = plt.subplots(len(names), frames, figsize=(2.2 * frames, 1.6 * len(names) + 0.4), squeeze=False)
+    extra = 0.9 if notes else 0.0  # a column of notes to the right
+    fig, axes = plt.subplots(len(names), frames, figsize=(2.2 * frames + extra, 1.6 * len(names) + 0.4),
+                             squeeze=False)
     for r, name in enumerate(names):
         for c, t in enumerate(idx):
             ax = axes[r][c]
@@ -73,8 +75,11 @@ def contact_sheet(videos: dict, path, frames: int = 4, title: str = "", visible=
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
-                ax.set_ylabel(f"{name}\n{notes[name]}" if notes.get(name) else name, fontsize=8 if name not in notes
-                              else 6)
+                ax.set_ylabel(name, fontsize=8)
+            if c == frames - 1 and notes.get(name):
+                # beside the row, one measure per line: under the name it would run into the next row
+                ax.text(1.04, 0.5, notes[name].replace(" Trans", "\nTrans").replace(" CamMC", "\nCamMC")
+                        .replace(" (", "\n("), transform=ax.transAxes, va="center", ha="left", fontsize=6)
             if r == 0:
                 label, colour = f"frame {t}", "black"
                 if visible is not None and t < len(visible) and not np.isnan(visible[t]):
