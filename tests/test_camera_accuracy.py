@@ -11,6 +11,10 @@ W, H = 256, 176
 # The estimator's floor on exact renders of the procedural rooms (scripts/benchmarks/camera_floor.py, BENCHMARKS.md): 0.006-0.034
 # rad per frame (0.009 on the living room's turn); a video that follows its turn must stay within 0.02 per frame.
 ROT_TOLERANCE_PER_FRAME = 0.02
+# Structure from motion's floor on the same renders (pan and orbit, scripts/benchmarks/camera_floor.py --estimator
+# sfm): RotErr 0.0016-0.0051 rad per frame, TransErr 0.083-0.160 over 15 frames (0.006-0.011 per frame). A video
+# that follows its truck must stay within 4x the worst of each.
+SFM_ROT_PER_FRAME, SFM_TRANS_PER_FRAME = 0.02, 0.045
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +66,27 @@ def test_a_flat_video_is_marked_not_scored():
     err = camera_errors(frames, intrinsics_matrix(cam.intrinsics[0], W, H), cam.w2c, trials=1)
     assert err.estimated == 0 and err.unestimated == 3
     assert np.isnan(err.rot_err) and np.isnan(err.cam_mc)
+
+
+@pytest.fixture(scope="module")
+def truck():
+    cam = preset_path("pan_left", 8, aspect=W / H, distance=0.6)
+    return render_path(SCENES["bedroom"], cam, W, H, aa=1), cam
+
+
+def test_structure_from_motion_recovers_a_known_truck(truck):
+    frames, cam = truck
+    k = intrinsics_matrix(cam.intrinsics[0], W, H)
+    err = camera_errors(frames, k, cam.w2c, trials=1, estimator="sfm")
+    assert err.estimator == "sfm" and err.estimated == len(frames) - 1
+    assert err.rot_err < SFM_ROT_PER_FRAME * err.estimated
+    assert err.trans_err < SFM_TRANS_PER_FRAME * err.estimated  # lengths count, not only directions
+    still = camera_errors(np.repeat(frames[:1], len(frames), 0), k, cam.w2c, trials=1, estimator="sfm")
+    assert still.estimator == "two-view"  # no parallax, no model: the two-view estimator scores it
+    assert still.trans_err > 5 * err.trans_err
+
+
+def test_an_unknown_estimator_is_refused(truck):
+    frames, cam = truck
+    with pytest.raises(ValueError, match="choose one of sfm, two-view"):
+        camera_errors(frames, intrinsics_matrix(cam.intrinsics[0], W, H), cam.w2c, estimator="colmap")

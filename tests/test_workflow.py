@@ -50,7 +50,22 @@ def finished_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("run")
     proc = snakemake(work)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    (work / "snakemake.log").write_text(proc.stdout + proc.stderr)
     return work
+
+
+def test_gpu_capable_jobs_run_side_by_side_on_a_host_without_a_gpu(finished_run):
+    # the test config denoises with fastdvdnet, a GPU-capable method: on a host
+    # with no GPU its jobs must not queue behind the profile's gpu=1
+    from roomtour.jobenv import host_has_gpu
+
+    if host_has_gpu():
+        pytest.skip("this host has a GPU: the jobs keep gpu=1")
+    blocks = (finished_run / "snakemake.log").read_text().split("rule denoise:")[1:]
+    assert blocks
+    for block in blocks:
+        line = next(line for line in block.splitlines() if "resources:" in line)
+        assert "gpu=0" in line, line
 
 
 def test_grid_outputs_and_summary(finished_run):

@@ -1,6 +1,6 @@
 """The camera-accuracy estimator's own floor: what it reports when the video is right.
 
-    .venv/bin/python scripts/benchmarks/camera_floor.py [--data ../shared/data/re10k_cameractrl]
+    .venv/bin/python scripts/benchmarks/camera_floor.py [--data ../shared/data/re10k_cameractrl] [--estimator sfm]
 
 1. RealEstate10K clips: the real frames against their recorded poses (the camera SLAM found), frames 0-15 at
    384x256, the file's intrinsics.
@@ -8,7 +8,8 @@
 3. What a camera that ignores the path scores: frame 0 repeated, against the same poses.
 
 Prints Markdown tables (BENCHMARKS.md): RotErr (radians), TransErr and CamMC summed over frames, and the
-frames the estimator could use.  The tolerance in tests/test_camera_accuracy.py comes from row 2.
+frames the estimator could use, and which estimator scored each video (SfM falls back to two-view where it
+finds no model).  The tolerances in tests/test_camera_accuracy.py come from table 2.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from roomtour.camera import intrinsics_matrix, preset_path
-from roomtour.camera_accuracy import camera_errors
+from roomtour.camera_accuracy import ESTIMATORS
+from roomtour.camera_accuracy import camera_errors as estimate
 from roomtour.scenes import SCENES, render_path
 from roomtour.suite import list_clips, load_suite_clip
 
@@ -28,14 +30,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 def row(name, err, frames):
     return (f"| {name} | {err.rot_err:.3f} | {err.trans_err:.3f} | {err.cam_mc:.3f} | "
-            f"{err.estimated}/{frames - 1} | {err.rot_err / max(err.estimated, 1):.4f} |")
+            f"{err.estimated}/{frames - 1} | {err.rot_err / max(err.estimated, 1):.4f} | {err.estimator} |")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(REPO.parent / "shared/data/re10k_cameractrl"))
+    ap.add_argument("--estimator", default="sfm", choices=ESTIMATORS)
+    ap.add_argument("--trials", type=int, default=1)
     a = ap.parse_args()
-    head = ["| video | RotErr | TransErr | CamMC | frames estimated | RotErr per frame |", "|---|---:|---:|---:|---:|---:|"]
+
+    def camera_errors(frames, k, w2c):
+        return estimate(frames, k, w2c, trials=a.trials, estimator=a.estimator)
+
+    head = ["| video | RotErr | TransErr | CamMC | frames estimated | RotErr per frame | estimator |",
+            "|---|---:|---:|---:|---:|---:|---|"]
     print("## Real frames against their recorded poses (RealEstate10K)\n")
     print("\n".join(head))
     real, frozen = [], []

@@ -66,7 +66,7 @@ def main():
     df = check(results)
     if df.empty:
         sys.exit(f"roomtour: error: {results}: no videos/*/*/raw.mkv (run the study first)")
-    lines = [f"| image | motion | framing | zoom | damping | min visible | flattest frame (std) | worst streak share | "
+    lines = ["| image | motion | framing | zoom | damping | min visible | flattest frame (std) | worst streak share | "
              "frame 0's |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in df.itertuples():
         lines.append(f"| {r.image} | {r.motion} | {r.framing} | {r.zoom:.2f} | {r.damping:.2f} | {r.min_visible:.3f} | "

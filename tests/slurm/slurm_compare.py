@@ -7,7 +7,10 @@ directory, runs the workflow with `--executor slurm` (the repo's SLURM profile
 plus the settings a cluster without slurmdbd needs: `--slurm-status-command
 squeue`, short status-check intervals), runs it again locally with the default
 profile, checks that both produce the same per-video metrics and the same
-decoded frames, stops every daemon it started, and prints the timings as JSON.
+decoded frames, stops every daemon it started, and prints as JSON the timings,
+the Snakemake jobs (`jobs`) against the SLURM jobs they were submitted as
+(`slurm_jobs`, fewer where jobs are grouped) and which SLURM jobs asked for a
+GPU (`gpu_jobs`, by the executor's job comment).
 Exit status 3: SLURM is not installed here (or not root).
 """
 
@@ -81,6 +84,19 @@ def compare_runs(a: Path, b: Path) -> list[str]:
     return problems
 
 
+def slurm_jobs(env: dict) -> list[dict]:
+    """Every job the test cluster still knows (MinJobAge keeps finished ones for 300 s): the
+    executor's comment (``rule_<name>_wildcards_...`` or ``group_<name>...``) and whether it
+    asked for a GPU."""
+    out = subprocess.run(["scontrol", "show", "job", "--oneliner"], capture_output=True, text=True, env=env).stdout
+    jobs = []
+    for line in out.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if "JobId" in fields:
+            jobs.append({"comment": fields.get("Comment", ""), "gpu": "gpu" in fields.get("TresPerJob", "")})
+    return jobs
+
+
 def run(config: Path, base: Path) -> dict:
     state, local_dir, slurm_dir = base / "slurm-state", base / "local", base / "slurm-run"
     env = start_cluster(state)
@@ -91,6 +107,7 @@ def run(config: Path, base: Path) -> dict:
             "1", "--seconds-between-status-checks", "2", "--latency-wait", "5", "--jobs", "4", env=env)
         if proc.returncode != 0:
             raise RuntimeError(f"SLURM run failed:\n{proc.stderr[-4000:]}")
+        submitted = slurm_jobs(env)
     finally:
         stop_cluster(state)
     local_s, proc = snakemake(local_dir, config, "--workflow-profile", str(REPO / "config" / "profiles" / "default"),
@@ -104,6 +121,8 @@ def run(config: Path, base: Path) -> dict:
         "local_s": round(local_s, 1),
         "slurm_s": round(slurm_s, 1),
         "slurm_overhead_per_job_s": round((slurm_s - local_s) / n_jobs, 2),
+        "slurm_jobs": len(submitted),
+        "gpu_jobs": sorted(j["comment"] for j in submitted if j["gpu"]),
         "differences": compare_runs(local_dir, slurm_dir),
         "daemons_left": subprocess.run(["pgrep", "-f", str(state)], capture_output=True, text=True).stdout.split(),
     }

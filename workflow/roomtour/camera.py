@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial.transform import Rotation, Slerp
 
 from .errors import RoomtourError
 
@@ -116,6 +115,8 @@ class CameraPath:
         if n == 1:
             idx = np.zeros(frames, dtype=int)
             return CameraPath(self.intrinsics[idx], self.w2c[idx], self.timestamps[idx])
+        from scipy.spatial.transform import Rotation, Slerp  # see _rotation
+
         c2w_rot = Rotation.from_matrix(np.transpose(self.rotations, (0, 2, 1)))
         rots = Slerp(src_t, c2w_rot)(dst_t).as_matrix()  # camera-to-world
         centers = np.stack([np.interp(dst_t, src_t, self.centers[:, i]) for i in range(3)], axis=1)
@@ -245,9 +246,17 @@ def _translate(direction):
     return pose
 
 
+def _rotation():
+    """scipy's Rotation, imported on first use: scipy.spatial takes about 0.35 s to import, and
+    the workflow imports this module each time it is parsed (twice per cluster job)."""
+    from scipy.spatial.transform import Rotation
+
+    return Rotation
+
+
 def _rotate(axis, sign):
     def pose(s, angle_deg=30.0):
-        rot = Rotation.from_rotvec(np.asarray(axis, float) * sign * np.radians(angle_deg) * s).as_matrix()
+        rot = _rotation().from_rotvec(np.asarray(axis, float) * sign * np.radians(angle_deg) * s).as_matrix()
         return _look_at_from(np.zeros(3), rot)
 
     return pose
@@ -364,7 +373,7 @@ def tour_move_path(move: str, frames: int, intrinsics, sweep_deg: float = 0.0) -
     w2c = []
     for si in s:
         yaw = yaw_end * si + sweep_deg * (si - 0.5) if sweep_deg else yaw_end * si
-        c2w = Rotation.from_euler("y", np.radians(yaw)).as_matrix()
+        c2w = _rotation().from_euler("y", np.radians(yaw)).as_matrix()
         w2c.append(_look_at_from(centre_end * si, c2w))
     intr = np.tile(np.asarray(intrinsics, np.float64), (frames, 1))
     return CameraPath(intr, np.stack(w2c), np.arange(frames))

@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from .camera import CameraPath
 from .config import schema_default
@@ -75,6 +74,8 @@ def damp_path(camera: CameraPath, damping: float) -> CameraPath:
         return camera
     rel = camera.relative_to_first()
     c2w = np.transpose(rel.rotations, (0, 2, 1))
+    from scipy.spatial.transform import Rotation  # on first use: see roomtour.camera._rotation
+
     rotvec = Rotation.from_matrix(c2w).as_rotvec() * damping
     rot_c2w = Rotation.from_rotvec(rotvec).as_matrix()
     centers = rel.centers * damping

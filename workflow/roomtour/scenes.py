@@ -217,21 +217,28 @@ def _cast(sc: Scene, origin: np.ndarray, dirs: np.ndarray):
     t = t_room[np.arange(len(dirs)), axis]
     obj = np.full(len(dirs), -1)
     box_axis = np.zeros(len(dirs), dtype=int)
+    # slab test per box, one axis column at a time: reductions over a length-3
+    # axis are several times slower in numpy than element-wise max/min of columns
+    inv_cols = [np.ascontiguousarray(inv[:, a]) for a in range(3)]
     for k, box in enumerate(sc.boxes):
-        blo, bhi = np.asarray(box.lo), np.asarray(box.hi)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t1 = (blo[None] - origin[None]) * inv
-            t2 = (bhi[None] - origin[None]) * inv
-        tmin_ax = np.minimum(t1, t2)
-        tmax_ax = np.maximum(t1, t2)
-        tmin_ax = np.where(np.isnan(tmin_ax), -np.inf, tmin_ax)
-        tmax_ax = np.where(np.isnan(tmax_ax), np.inf, tmax_ax)
-        tnear = tmin_ax.max(axis=1)
-        tfar = tmax_ax.min(axis=1)
+        tnear = np.full(len(dirs), -np.inf, dtype=t.dtype)
+        tfar = np.full(len(dirs), np.inf, dtype=t.dtype)
+        near_axis = np.zeros(len(dirs), dtype=int)
+        for a in range(3):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t1 = (np.float64(box.lo[a]) - origin[a]) * inv_cols[a]
+                t2 = (np.float64(box.hi[a]) - origin[a]) * inv_cols[a]
+            # a ray parallel to a slab's planes and on one of them gives nan: no constraint
+            lo_a = np.where(np.isnan(t1) | np.isnan(t2), -np.inf, np.minimum(t1, t2))
+            hi_a = np.where(np.isnan(t1) | np.isnan(t2), np.inf, np.maximum(t1, t2))
+            later = lo_a > tnear  # argmax keeps the first axis on ties
+            near_axis = np.where(later, a, near_axis)
+            tnear = np.where(later, lo_a, tnear)
+            tfar = np.minimum(tfar, hi_a)
         hit = (tfar >= tnear) & (tnear > 1e-6) & (tnear < t)
         t = np.where(hit, tnear, t)
         obj = np.where(hit, k, obj)
-        box_axis = np.where(hit, np.argmax(tmin_ax, axis=1), box_axis)
+        box_axis = np.where(hit, near_axis, box_axis)
     p = origin[None] + dirs * t[:, None]
     col = np.zeros_like(p)
     normal = np.zeros_like(p)

@@ -171,13 +171,14 @@ def camera_note(row) -> str:
     total = int(row["estimated"]) + int(row["unestimated"])
     if not row["estimated"]:
         return f"camera: not estimable (0/{total} frames)"
+    how = f", {row['estimator']}" if isinstance(row.get("estimator"), str) else ""
     return (f"RotErr {row['rot_err']:.2f} TransErr {row['trans_err']:.2f} CamMC {row['cam_mc']:.2f} "
-            f"({int(row['estimated'])}/{total})")
+            f"({int(row['estimated'])}/{total}{how})")
 
 
 def attach_camera(videos: pd.DataFrame, camera: pd.DataFrame) -> pd.DataFrame:
     """Per-video camera-accuracy columns (one row per image, motion, chain) joined onto ``videos``."""
-    keep = [c for c in camera if c in KEYS or c in CAMERA_COLUMNS or c in ("estimated", "unestimated")]
+    keep = [c for c in camera if c in KEYS or c in CAMERA_COLUMNS or c in ("estimated", "unestimated", "estimator")]
     return videos.merge(camera[keep], on=KEYS, how="left")
 
 

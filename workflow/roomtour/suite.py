@@ -198,6 +198,10 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
     (or None)."""
     from .camera import intrinsics_matrix
     from .camera_accuracy import camera_errors
+    from .config import schema_default
+
+    # the study's estimator and trials, so suite and study report the same measure
+    camera_settings = {key: schema_default("metrics", "camera", key) for key in ("estimator", "trials")}
     from .figures import contact_sheet
     from .generators import GENERATORS
     from .metrics import resize_frames
@@ -249,7 +253,7 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
             for chain in chains:
                 video = apply_chain(raw, chain, denoiser, upscaler, scale, cache)
                 video = resize_frames(video, w, h, kernel)
-                camera = camera_errors(video, k_ref, rel.w2c, trials=2).as_dict() if camera_accuracy else {}
+                camera = camera_errors(video, k_ref, rel.w2c, **camera_settings).as_dict() if camera_accuracy else {}
                 frame_rows = score_frames(video, real, visible, coverage).assign(
                     clip=clip, generator=label, chain=chain, seconds=seconds,
                     depth_scale=np.nan if depth_scale is None else depth_scale, **camera)

@@ -11,7 +11,7 @@ rule generate:
         log_path(R, "generate"),
     conda:
         env_for("generate")
-    threads: 1
+    threads: config["resources"]["generate"]["threads"]
     resources:
         gpu=gpu_tag("generate"),
         mem_mb=config["resources"]["generate"]["mem_mb"],

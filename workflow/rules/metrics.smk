@@ -11,7 +11,7 @@ rule metrics:
         log_path(R, "metrics"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 1
+    threads: config["resources"]["metrics"]["threads"]
     resources:
         mem_mb=config["resources"]["metrics"]["mem_mb"],
         runtime=config["resources"]["metrics"]["runtime"],
@@ -41,12 +41,16 @@ rule camera_accuracy:
         log_path(R, "camera_accuracy"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 1
+    threads: config["resources"]["metrics"]["threads"]
     resources:
         mem_mb=config["resources"]["metrics"]["mem_mb"],
         runtime=config["resources"]["metrics"]["runtime"],
+    params:
+        estimator=config["metrics"]["camera"]["estimator"],
+        trials=config["metrics"]["camera"]["trials"],
     shell:
         "python -m roomtour --threads {threads} camera-accuracy {input.video:q} {output:q}"
         " --path {input.path:q} --coverage {input.coverage:q}"
+        " --estimator {params.estimator} --trials {params.trials}"
         " --image {wildcards.image:q} --motion {wildcards.motion:q} --chain {wildcards.chain:q}"
         " 2> {log:q}"

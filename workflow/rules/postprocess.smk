@@ -13,7 +13,7 @@ rule denoise:
         chain=DENOISE_CHAIN_RE,
     conda:
         env_for("denoise")
-    threads: 2
+    threads: config["resources"]["denoise"]["threads"]
     resources:
         gpu=gpu_tag("denoise"),
         mem_mb=config["resources"]["denoise"]["mem_mb"],
@@ -38,7 +38,7 @@ rule upscale:
         chain=UPSCALE_CHAIN_RE,
     conda:
         env_for("upscale")
-    threads: 2
+    threads: config["resources"]["upscale"]["threads"]
     resources:
         gpu=gpu_tag("upscale"),
         mem_mb=config["resources"]["upscale"]["mem_mb"],

@@ -15,7 +15,7 @@ rule train_fastdvdnet:
         log_path(R, "train_fastdvdnet"),
     conda:
         "../../envs/gpu.yaml"
-    threads: 16  # capped at --cores locally; a cluster job asks for 16
+    threads: config["resources"]["train"]["threads"]
     resources:
         gpu=1,
         mem_mb=config["resources"]["train"]["mem_mb"],

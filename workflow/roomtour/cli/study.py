@@ -196,7 +196,8 @@ def cmd_camera_accuracy(a):
     # the frames were made with the rendered intrinsics (fit zooms in), at this video's own size
     k = intrinsics_matrix(rendered.intrinsics[0], w, h)
     row = {"image": a.image, "motion": a.motion, "chain": a.chain}
-    errors = camera_errors(frames[:n], k, {"requested": path.w2c[:n], "rendered": rendered.w2c[:n]}, trials=a.trials)
+    errors = camera_errors(frames[:n], k, {"requested": path.w2c[:n], "rendered": rendered.w2c[:n]}, trials=a.trials,
+                           estimator=a.estimator)
     row.update(errors["requested"].as_dict())
     row.update({f"{c}_rendered": getattr(errors["rendered"], c) for c in ("rot_err", "trans_err", "cam_mc")})
     with atomic_path(a.out) as tmp:
@@ -405,7 +406,11 @@ def add_commands(sub) -> None:
     s.add_argument("out")
     s.add_argument("--path", required=True, help="the requested camera path (RealEstate10K format)")
     s.add_argument("--coverage", help="the raw video's coverage table: its zoom and damping give the rendered path")
-    s.add_argument("--trials", type=int, default=2, help="RANSAC seeds averaged (default: %(default)s)")
+    s.add_argument("--estimator", choices=schema_choices("metrics", "camera", "estimator"),
+                   default=schema_default("metrics", "camera", "estimator"),
+                   help="structure from motion (falls back to two-view without a model) or two-view (default: %(default)s)")
+    s.add_argument("--trials", type=int, default=schema_default("metrics", "camera", "trials"),
+                   help="RANSAC seeds averaged (default: %(default)s)")
     s.add_argument("--image", default="")
     s.add_argument("--motion", default="")
     s.add_argument("--chain", default="")
