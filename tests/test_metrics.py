@@ -1,9 +1,11 @@
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from roomtour import metrics as M
+from roomtour.metrics import masked_psnr
 
 
 def test_psnr_by_hand():
@@ -92,3 +94,27 @@ def test_resize_frames_noop_and_unknown_kernel(textured_frame):
     assert M.resize_frames(vid, 64, 48) is vid
     with pytest.raises(ValueError, match="unknown resize kernel"):
         M.resize_frames(vid, 10, 10, "magic")
+
+
+def test_masked_psnr_only_counts_the_mask():
+    a = np.zeros((4, 4, 3), np.uint8)
+    b = a.copy()
+    b[:2] = 255
+    mask = np.zeros((4, 4), bool)
+    mask[2:] = True
+    assert masked_psnr(a, b, mask) == float("inf")
+    assert np.isnan(masked_psnr(a, b, np.zeros((4, 4), bool)))
+
+
+def test_temporal_psnr_of_a_video_is_finite_unless_every_pair_is_identical():
+    from roomtour.stats import per_video
+
+    rows = pd.DataFrame({
+        "image": "i", "motion": "m", "chain": ["raw"] * 4 + ["frozen"] * 4, "frame": [0, 1, 2, 3] * 2,
+        "temporal_mse": [np.nan, 0.0, 10.0, 20.0, np.nan, 0.0, 0.0, 0.0],
+        "temporal_psnr": [np.nan, np.inf, 38.1, 35.1, np.nan, np.inf, np.inf, np.inf],
+    })
+    videos = per_video(rows).set_index("chain")
+    assert videos.loc["raw", "temporal_psnr"] == pytest.approx(10 * np.log10(255 ** 2 / 10.0))
+    assert videos.loc["raw", "identical_pairs"] == 1
+    assert np.isinf(videos.loc["frozen", "temporal_psnr"]) and videos.loc["frozen", "identical_pairs"] == 3

@@ -5,10 +5,7 @@ import numpy as np
 import pytest
 
 from roomtour.camera import intrinsics_matrix, preset_path
-from roomtour.depth import floor_contact, popup_depth
-from roomtour.errors import RoomtourError
-from roomtour.framing import Framing, apply_framing, damp_path, fit_framing
-from roomtour.generators import GENERATORS, warn_if_frozen
+from roomtour.generators import GENERATORS
 from roomtour.render import (
     EXTRAPOLATED,
     INPAINTED,
@@ -19,7 +16,6 @@ from roomtour.render import (
     fill_depth_from_background,
     fold,
 )
-from roomtour.scenes import Box, Scene, render_frame
 
 W, H = 96, 64
 FX = 0.8  # normalised focal length used by the hand-built cases: fx = 76.8 px
@@ -138,68 +134,6 @@ def test_surface_support_counts_cells_not_pixels():
     assert surface_support(np.full((64, 96), np.inf)) == 0.0
 
 
-def test_fit_framing_keeps_every_frame_from_the_photo_on_a_90_degree_look_left():
-    rng = np.random.default_rng(11)
-    photo = _texture(rng)
-    cam = preset_path("look_left", 16, 60, W / H, angle_deg=90)
-    gen = GENERATORS.create("parallax", {})
-    depth = np.full((H, W), 4.0)
-    exact = gen.generate(photo, cam, W, H, depth=depth, framing="exact")
-    assert min(c["visible"] for c in gen.coverage) < 0.1
-    fitted = gen.generate(photo, cam, W, H, depth=depth, framing="fit")
-    assert min(c["visible"] for c in gen.coverage) >= 0.97
-    assert gen.framing.mode == "fit" and gen.framing.damping < 1 and gen.framing.zoom >= 1
-    # the path keeps its shape: the camera still turns left, only less
-    assert not np.array_equal(fitted[0], fitted[-1])
-    assert exact.shape == fitted.shape
-
-
-def test_fit_prefers_zooming_to_damping_and_damping_keeps_the_path_shape():
-    # a small pan is fixed by zoom alone
-    calls = []
-
-    def worst(zoom, damping):
-        calls.append((zoom, damping))
-        return 0.9 + 0.1 * (zoom - 1) / 0.2 if damping == 1 else 1.0
-
-    found = fit_framing(worst, 0.97, max_zoom=1.5)
-    assert found.damping == 1.0 and 1.1 <= found.zoom <= 1.2
-    cam = preset_path("orbit_up", 5, 60, 1.5, angle_deg=20)
-    half = damp_path(cam, 0.5)
-    full_angle = np.degrees(np.arccos((np.trace(cam.rotations[-1]) - 1) / 2))
-    half_angle = np.degrees(np.arccos((np.trace(half.rotations[-1]) - 1) / 2))
-    assert half_angle == pytest.approx(full_angle / 2, rel=1e-6)
-    assert np.allclose(half.centers[-1], cam.relative_to_first().centers[-1] * 0.5)
-    zoomed = apply_framing(cam, Framing("fit", 1.25, 1.0))
-    assert np.allclose(zoomed.intrinsics[:, :2], cam.intrinsics[:, :2] * 1.25)
-
-
-def test_a_floor_standing_box_gets_the_depth_of_its_floor_contact():
-    # an empty room with one box on the floor: its front face is at z = 3.0
-    scene = Scene(name="box", boxes=(Box((-0.6, 0.4, 3.0), (0.6, 1.2, 3.8), (0.2, 0.3, 0.8), "plain"),))
-    w, h = 192, 128
-    cam = preset_path("stationary", 1, 60, w / h)
-    photo, exact = render_frame(scene, cam.w2c[0], cam.intrinsics[0], w, h, depth=True)
-    k = intrinsics_matrix(cam.intrinsics[0], w, h)
-    depth, info = popup_depth(photo, k)
-    assert not info.fallback and info.objects >= 1
-    face = exact < 3.05  # pixels of the box's front face
-    assert face.sum() > 200
-    assert np.median(depth[face]) == pytest.approx(3.0, rel=0.1)
-    # the wall above the box is not pulled forward with it
-    above = (np.arange(h)[:, None] < 40) & (np.abs(np.arange(w) - w / 2) < 10)[None, :]
-    assert np.median(depth[above]) > 4.5
-
-
-def test_floor_contact_per_column():
-    floor = np.zeros((10, 4), bool)
-    floor[6:, 0] = True  # floor up to row 6
-    floor[:, 1] = True  # floor all the way up
-    floor[8:, 2] = True
-    floor[5, 2] = True  # an island above a gap of 2 rows is not the same floor
-    assert list(floor_contact(floor, gap=0)) == [6, 0, 8, 10]
-
-
 def test_depth_holes_are_filled_from_the_farther_side():
     z = np.full((5, 9), np.inf)
     z[:, :3] = 1.0  # near on the left
@@ -211,22 +145,6 @@ def test_depth_holes_are_filled_from_the_farther_side():
 
 def test_fold_reflects_into_the_range():
     assert np.allclose(fold(np.array([-0.5, 0.25, 1.5, 2.5]), 0.0, 1.0), [0.5, 0.25, 0.5, 0.5])
-
-
-def test_homography_generator_warns_when_a_translating_path_gives_a_frozen_video(rng, capsys):
-    photo = _texture(rng)
-    cam = preset_path("pan_left", 4, 60, W / H, distance=0.5)
-    video = GENERATORS.create("homography", {}).generate(photo, cam, W, H)
-    assert warn_if_frozen(video, cam, "homography")
-    assert "camera path moves but every frame" in capsys.readouterr().err
-    moving = GENERATORS.create("parallax", {}).generate(photo, cam, W, H, depth=np.full((H, W), 3.0))
-    assert not warn_if_frozen(moving, cam, "parallax")
-
-
-def test_bad_framing_is_one_line():
-    with pytest.raises(RoomtourError, match="must be one of exact, fit"):
-        GENERATORS.create("parallax", {}).generate(np.zeros((H, W, 3), np.uint8), preset_path("pan_left", 2),
-                                                   W, H, depth=np.ones((H, W)), framing="wide")
 
 
 def test_coverage_labels_are_listed_once():

@@ -3,11 +3,17 @@ import pytest
 
 from roomtour.camera import intrinsics_matrix, preset_path
 from roomtour.errors import RoomtourError
-from roomtour.generators import GENERATORS
+from roomtour.generators import GENERATORS, warn_if_frozen
 from roomtour.metrics import psnr
 from roomtour.scenes import SCENES, get_scene, render_frame, render_path
 
 W, H = 96, 64
+
+
+def _texture(rng, w=96, h=64):
+    import cv2
+
+    return cv2.resize(rng.integers(0, 256, (h // 4, w // 4, 3), dtype=np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
 
 
 def test_render_is_deterministic_and_depth_is_exact():
@@ -100,3 +106,17 @@ def test_registry_reports_unknown_methods_and_options():
         GENERATORS.create("sora")
     with pytest.raises(RoomtourError, match="unknown option"):
         GENERATORS.create("homography", {"strength": 1})
+
+
+W, H = 96, 64
+FX = 0.8  # normalised focal length used by the hand-built cases: fx = 76.8 px
+
+
+def test_homography_generator_warns_when_a_translating_path_gives_a_frozen_video(rng, capsys):
+    photo = _texture(rng)
+    cam = preset_path("pan_left", 4, 60, W / H, distance=0.5)
+    video = GENERATORS.create("homography", {}).generate(photo, cam, W, H)
+    assert warn_if_frozen(video, cam, "homography")
+    assert "camera path moves but every frame" in capsys.readouterr().err
+    moving = GENERATORS.create("parallax", {}).generate(photo, cam, W, H, depth=np.full((H, W), 3.0))
+    assert not warn_if_frozen(moving, cam, "parallax")

@@ -51,6 +51,6 @@ rule camera_accuracy:
     shell:
         "python -m roomtour --threads {threads} camera-accuracy {input.video:q} {output:q}"
         " --path {input.path:q} --coverage {input.coverage:q}"
-        " --estimator {params.estimator} --trials {params.trials}"
+        " --estimator {params.estimator:q} --trials {params.trials}"
         " --image {wildcards.image:q} --motion {wildcards.motion:q} --chain {wildcards.chain:q}"
         " 2> {log:q}"
