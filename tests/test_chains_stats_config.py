@@ -179,7 +179,7 @@ def test_a_photo_directory_counts_identical_files_once(tmp_path, caplog):
 
     import numpy as np
 
-    from roomtour.video import write_image
+    from roomtour.images import write_image
 
     write_image(tmp_path / "a.png", np.full((8, 8, 3), 100, np.uint8))
     write_image(tmp_path / "b.png", np.full((8, 8, 3), 200, np.uint8))

@@ -10,7 +10,8 @@ import pytest
 from conftest import REPO
 from roomtour.camera import preset_path, read_pose_file, write_pose_file
 from roomtour.errors import RoomtourError
-from roomtour.video import read_video, write_image
+from roomtour.images import write_image
+from roomtour.video import read_video
 
 
 def _env():

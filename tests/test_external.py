@@ -22,7 +22,7 @@ sys.path.insert(0, {workflow!r})
 import numpy as np
 from pathlib import Path
 from roomtour.camera import read_pose_file
-from roomtour.video import read_image, write_image
+from roomtour.images import read_image, write_image
 ap = argparse.ArgumentParser()
 for a in ("--image", "--poses", "--out", "--frames", "--size"):
     ap.add_argument(a)

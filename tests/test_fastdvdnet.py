@@ -256,7 +256,7 @@ def test_training_writes_loadable_fp16_weights_and_a_record(tmp_path, textured_f
     from safetensors import safe_open
 
     from roomtour.training import train_fastdvdnet
-    from roomtour.video import write_image
+    from roomtour.images import write_image
 
     for name, shift in (("train_clip", 1), ("held_clip", 3)):
         (tmp_path / name).mkdir()

@@ -10,7 +10,7 @@ from roomtour.restoration import (
     summarize_super_resolution,
 )
 from roomtour.scenes import SCENES, render_path
-from roomtour.video import write_image
+from roomtour.images import write_image
 
 
 def test_luma_and_downscale_conventions():

@@ -10,7 +10,8 @@ import pytest
 from conftest import REPO, room_photo
 from roomtour.errors import RoomtourError
 from roomtour.tour import TourOptions, caption_from_name, crossfade, read_folder, render_tour, timeline_frames
-from roomtour.video import probe, read_video, write_image
+from roomtour.images import write_image
+from roomtour.video import probe, read_video
 
 SIZE = (128, 72)
 FPS = 12

@@ -12,7 +12,8 @@ from roomtour.errors import RoomtourError
 from roomtour.tour import TourOptions, render_tour
 from roomtour.tour.cards import contact_details, fit_text, safe_area
 from roomtour.tour.platforms import check_video
-from roomtour.video import ffmpeg_exe, probe, read_image, read_video, write_image
+from roomtour.images import read_image, write_image
+from roomtour.video import ffmpeg_exe, probe, read_video
 
 FPS = 24
 MAGENTA = (255, 0, 255)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from roomtour.errors import RoomtourError
-from roomtour.video import fit_to_size, read_image, read_video, video_info, write_image, write_preview, write_video
+from roomtour.images import fit_to_size, read_image, write_image
+from roomtour.video import read_video, video_info, write_preview, write_video
 
 
 @pytest.mark.parametrize("shape", [(3, 33, 47, 3), (1, 16, 16, 3)])
@@ -134,7 +135,7 @@ def test_outputs_get_the_ordinary_file_mode(tmp_path, rng):
 
 
 def test_trim_borders_removes_uniform_frame_lines():
-    from roomtour.video import trim_borders
+    from roomtour.images import trim_borders
 
     img = np.random.default_rng(0).integers(0, 256, (50, 60, 3), dtype=np.uint8)
     framed = np.pad(img, ((2, 1), (0, 2), (0, 0)), constant_values=255)

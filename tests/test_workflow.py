@@ -135,7 +135,7 @@ def test_changing_denoise_settings_reruns_only_the_denoise_branches(finished_run
 
 
 def test_bad_photo_fails_its_branch_with_one_line_and_keeps_the_rest(tmp_path):
-    from roomtour.video import write_image
+    from roomtour.images import write_image
 
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -168,7 +168,7 @@ def test_a_missing_depth_file_fails_only_its_image(tmp_path):
     depths = tmp_path / "depths"
     photos.mkdir()
     depths.mkdir()
-    from roomtour.video import write_image
+    from roomtour.images import write_image
 
     rng = np.random.default_rng(1)
     for name in ("a", "b"):
@@ -196,7 +196,8 @@ def test_tour_target_caches_shots_and_changing_the_music_only_remuxes(tmp_path):
 
     from roomtour.camera import preset_path
     from roomtour.scenes import get_scene, render_frame
-    from roomtour.video import probe, write_image
+    from roomtour.images import write_image
+    from roomtour.video import probe
 
     photos = tmp_path / "listing"
     photos.mkdir()
@@ -223,7 +224,7 @@ def test_tour_target_caches_shots_and_changing_the_music_only_remuxes(tmp_path):
         assert info["audio"]["codec"] == "aac" and info["video"]["codec"] == "h264"
         assert info["video"]["profile"] == "High" and info["audio"]["sample_rate"] == 48000
     assert len(list((work / "results" / "tours" / "oak" / "16x9" / "shots").glob("*.mp4"))) == 2
-    from roomtour.video import read_image
+    from roomtour.images import read_image
 
     for stem in ("16x9", "9x16-unbranded"):
         assert read_image(work / "results" / "tours" / "oak" / f"{stem}.jpg").shape[:2] in ((54, 96), (96, 54))

@@ -38,7 +38,7 @@ def main():
     from roomtour.camera import read_pose_file
     from roomtour.denoisers import FastDVDnetDenoiser, estimate_noise_sigma
     from roomtour.generators import GENERATORS
-    from roomtour.video import fit_to_size, read_image
+    from roomtour.images import fit_to_size, read_image
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--photo", default=str(SHARED / "interior_photos" / "cami2v_postprocessing_re10k" / "couch.png"))

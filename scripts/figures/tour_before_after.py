@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from roomtour.tour import PhotoGeometry, Shot, ShotRenderer, TourOptions
-from roomtour.video import read_image
+from roomtour.images import read_image
 
 REPO = Path(__file__).resolve().parents[2]
 PHOTO = REPO.parent / "shared/data/interior_photos/nyu_depth_v2_densedepth_examples/470_image.png"

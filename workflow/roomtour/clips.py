@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import RoomtourError
-from .video import read_image
+from .images import read_image
 
 
 def load_clip(directory: str | Path, frames: int | None = None) -> np.ndarray:
@@ -58,7 +58,7 @@ def photo_clips(files, rng, paths_per_photo: int, frames: int, width: int | None
     """Each photo moved along ``paths_per_photo`` random paths (plane depth 3-6 units), at
     ``width`` x ``height`` or, with None, at the photo's own size (borders trimmed)."""
     from .generators import GENERATORS
-    from .video import read_image, trim_borders
+    from .images import read_image, trim_borders
 
     clips = []
     for f in files:

@@ -77,7 +77,8 @@ class ExternalCommand:
 
 def read_tool_output(path: Path, where: str) -> np.ndarray:
     """Frames the tool wrote: a video file, or a directory of PNG frames."""
-    from .video import read_image, read_video
+    from .images import read_image
+    from .video import read_video
 
     if path.is_dir():
         files = sorted(path.glob("*.png"))
@@ -93,7 +94,7 @@ def run_generator_tool(command: ExternalCommand, photo: np.ndarray, camera, widt
                        fps: float, seed: int, suffix: str = ".mp4") -> np.ndarray:
     """Write the photo and the camera path (RealEstate10K format), run the tool, read its video back."""
     from .camera import write_pose_file
-    from .video import write_image
+    from .images import write_image
 
     with tempfile.TemporaryDirectory(prefix="roomtour-tool-") as tmp:
         tmp = Path(tmp)

@@ -66,7 +66,8 @@ from .camera import CameraPath, intrinsics_matrix
 from .errors import RoomtourError
 from .framing import MIN_VISIBLE
 from .registry import Registry
-from .video import fit_to_size, read_video
+from .images import fit_to_size
+from .video import read_video
 
 GENERATORS = Registry("generator")
 INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
@@ -292,20 +293,13 @@ class SVDRenderGuidedGenerator:
                  seed: int = 0, depth: dict | None = None, motion_bucket_id: int = 127,
                  noise_aug_strength: float = 0.02, min_guidance_scale: float = 1.0, max_guidance_scale: float = 3.0,
                  decode_chunk_size: int = 8, fps: int = 7, device: str = "auto", fp16: bool = True, pipeline=None):
-        from .models.runtime import apply_thread_limit, select_device
+        from .models.runtime import apply_thread_limit, diffusers_pipeline_on, select_device
 
         if not 0.0 < strength <= 1.0:
             raise RoomtourError("generate svd", f"strength must be in (0, 1], not {strength}")
         self.device = select_device(device)
-        if pipeline is None:
-            from diffusers import StableVideoDiffusionPipeline
-
-            from .models.runtime import load_diffusers_pipeline
-
-            path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-video-diffusion-img2vid"
-            pipeline = load_diffusers_pipeline(StableVideoDiffusionPipeline, path, SVD_SOURCE, self.device, fp16)
-        self.pipe = pipeline.to(self.device)
-        self.pipe.set_progress_bar_config(disable=True)
+        path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-video-diffusion-img2vid"
+        self.pipe = diffusers_pipeline_on(self.device, pipeline, "StableVideoDiffusionPipeline", path, SVD_SOURCE, fp16)
         self.renderer = ParallaxGenerator(depth=depth)
         self.strength, self.steps, self.seed = float(strength), int(steps), int(seed)
         self.call_options = {"motion_bucket_id": motion_bucket_id, "noise_aug_strength": noise_aug_strength,

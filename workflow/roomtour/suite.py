@@ -271,7 +271,7 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
                     seed: int = 0, study: dict | None = None):
     """Per-clip means, the mean ± std over clips per (generator, chain), and paired differences
     of ``reference`` minus each baseline (same clip and chain) with bootstrap intervals.
-    Returns ``(per_clip, text)``."""
+    Returns ``(per_clip, text)``.  Long because most of it is the report's Markdown, line by line."""
     from .render import LABELS
     from .stats import bootstrap_mean_ci
 

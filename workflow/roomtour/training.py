@@ -189,7 +189,9 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
                      command: str = "") -> dict:
     """Train following ``config`` (see ``config/fastdvdnet_train.yaml``; ``init_weights`` starts
     from existing weights, as ``config/fastdvdnet_finetune.yaml`` does); write fp16
-    safetensors to ``out`` and a JSON record beside it.  Returns the record."""
+    safetensors to ``out`` and a JSON record beside it.  Returns the record.  One function on
+    purpose: the loop reads as the recipe does (data, model, optimiser, steps, validation, record),
+    and its state (model, optimiser, schedule, seeds) would otherwise travel between helpers."""
     import torch
 
     from .denoisers import FastDVDnetDenoiser

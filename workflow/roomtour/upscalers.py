@@ -273,18 +273,12 @@ class SDx4Upscaler(_Upscaler):
                  noise_level: int = 20, seed: int = 0, tile: int = 128, tile_pad: int = 16, device: str = "auto",
                  fp16: bool = True, temporal_weight: float = 0.0, pipeline=None):
         super().__init__(temporal_weight)
-        from .models.runtime import apply_thread_limit, select_device
+        from .models.runtime import apply_thread_limit, diffusers_pipeline_on, select_device
 
         self.device = select_device(device)
-        if pipeline is None:
-            from diffusers import StableDiffusionUpscalePipeline
-
-            from .models.runtime import load_diffusers_pipeline
-
-            path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-diffusion-x4-upscaler"
-            pipeline = load_diffusers_pipeline(StableDiffusionUpscalePipeline, path, SD_X4_SOURCE, self.device, fp16)
-        self.pipe = pipeline.to(self.device)
-        self.pipe.set_progress_bar_config(disable=True)
+        path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-diffusion-x4-upscaler"
+        self.pipe = diffusers_pipeline_on(self.device, pipeline, "StableDiffusionUpscalePipeline", path, SD_X4_SOURCE,
+                                          fp16)
         self.prompt, self.negative_prompt = prompt, negative_prompt
         self.steps, self.guidance_scale, self.noise_level = int(steps), float(guidance_scale), int(noise_level)
         self.seed, self.tile, self.tile_pad = int(seed), int(tile), int(tile_pad)

@@ -1,4 +1,4 @@
-"""Video and image I/O: one place for every pixel that enters or leaves roomtour.
+"""Video I/O: every video that enters or leaves roomtour (still images: :mod:`roomtour.images`).
 
 Frames are ``uint8`` RGB arrays of shape ``(H, W, 3)``; a video is a list or a
 ``(T, H, W, 3)`` array of them.  Working videos are stored losslessly as FFV1
@@ -39,8 +39,6 @@ __all__ = [
     "probe",
     "mux_audio",
     "video_info",
-    "read_image",
-    "write_image",
     "atomic_path",
 ]
 
@@ -436,14 +434,3 @@ def check_music(music: str | Path) -> dict:
     if report["audio"] is None:
         raise RoomtourError(music, "no audio stream that ffmpeg can decode (not a music file?)")
     return report
-
-
-# images live in roomtour.images; re-exported here, where every pixel's I/O used to be
-from .images import (  # noqa: E402,F401
-    apply_orientation,
-    fit_to_size,
-    photo_problem,
-    read_image,
-    trim_borders,
-    write_image,
-)

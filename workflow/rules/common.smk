@@ -302,7 +302,7 @@ def tour_shots(listing):
     """The listing's shots in order (read once per run; a bad folder is one line)."""
     if listing not in _TOUR_SHOTS:
         from roomtour.tour import read_folder
-        from roomtour.video import photo_problem
+        from roomtour.images import photo_problem
 
         spec = config["tours"][listing]
         try:

@@ -20,7 +20,8 @@ UPSCALER_NAMES = schema_choices("upscale", "method")
 
 
 def cmd_prepare_input(a):
-    from ..video import check_output, fit_to_size, read_image, write_image
+    from ..images import fit_to_size, read_image, write_image
+    from ..video import check_output
 
     w, h = a.size
     check_output(a.out, [] if a.source.startswith("procedural:") else [a.source])
@@ -37,7 +38,7 @@ def cmd_prepare_input(a):
         # the photo is the area-downscaled reference frame 0, so the degradation is known exactly
         photo = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA) if s != 1 else big
     else:
-        from ..video import trim_borders
+        from ..images import trim_borders
 
         photo = fit_to_size(trim_borders(read_image(a.source)), w, h)
     write_image(a.out, photo)
@@ -71,7 +72,8 @@ def cmd_generate(a):
     from ..camera import read_pose_file
     from ..coverage import coverage_table, write_coverage
     from ..generators import GENERATORS, warn_if_frozen
-    from ..video import VideoWriter, read_image, write_video
+    from ..images import read_image
+    from ..video import VideoWriter, write_video
 
     gen = GENERATORS.create(a.method, a.options)
     cam = read_pose_file(a.path).validate(a.path)
@@ -301,6 +303,14 @@ def cmd_check_config(a):
 
 
 def add_commands(sub) -> None:
+    """The study's commands, one per rule of the workflow."""
+    _add_input_commands(sub)
+    _add_postprocess_commands(sub)
+    _add_scoring_commands(sub)
+
+
+def _add_input_commands(sub) -> None:
+    """Inputs and generation: prepare-input, camera-path, render-reference, render-depth, generate."""
     s = sub.add_parser("prepare-input", help="validate a photo (or render a procedural scene) at the video size")
     s.add_argument("source", help="photo file, or procedural:<scene>")
     s.add_argument("out")
@@ -354,6 +364,9 @@ def add_commands(sub) -> None:
     s.add_argument("--coverage", default="", help="also write the per-frame coverage table (CSV) here")
     s.set_defaults(func=cmd_generate)
 
+
+def _add_postprocess_commands(sub) -> None:
+    """The chains' steps: denoise, upscale, freeze, preview."""
     s = sub.add_parser("denoise", help="denoise a video",
                        epilog="example: roomtour denoise raw.mkv dn.mkv --method fastdvdnet --options '{\"sigma\": 10}'")
     s.add_argument("input")
@@ -389,6 +402,9 @@ def add_commands(sub) -> None:
     s.add_argument("pairs", nargs="+", help="INPUT.mkv=OUTPUT.mp4")
     s.set_defaults(func=cmd_preview)
 
+
+def _add_scoring_commands(sub) -> None:
+    """Scores and reports: metrics, camera-accuracy, summarize, figures, contact-sheet, check-config."""
     s = sub.add_parser("metrics", help="per-frame metrics of one video as CSV")
     s.add_argument("video")
     s.add_argument("out")

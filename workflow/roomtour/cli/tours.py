@@ -103,7 +103,8 @@ def cmd_tour_segment(a):
     from ..coverage import write_coverage
     from ..tour import PhotoGeometry, Shot, shot_stream
     from ..tour.cards import CaptionOverlay
-    from ..video import VideoWriter, h264, read_image
+    from ..images import read_image
+    from ..video import VideoWriter, h264
 
     options = _spec_options(a)
     shot = Shot(Path(a.photo), a.caption or "", a.move, a.seconds)
@@ -134,7 +135,8 @@ def cmd_tour_assemble(a):
     from ..tour.cards import Badge, closing_card, contact_details, load_logo
     from ..tour.deliver import contact_sheet, thumbnail
     from ..tour.platforms import delivery_h264
-    from ..video import VideoWriter, iter_frames, probe, read_image, write_image
+    from ..images import read_image, write_image
+    from ..video import VideoWriter, iter_frames, probe
 
     options = _spec_options(a)
     w, h = options.size_px

@@ -201,7 +201,9 @@ def popup_depth(
 
     Falls back to the box room (:func:`layout_depth`) when the horizon is not
     inside the photo or no floor is found, and says so in the returned
-    :class:`Popup`.  Works on a copy ``work_width`` pixels wide.
+    :class:`Popup`.  Works on a copy ``work_width`` pixels wide.  Long on purpose: the numbered
+    steps above share their intermediate maps (labels, floor, contacts), and the body follows them
+    in order.
     """
     h, w = photo.shape[:2]
     box, layout = layout_depth(photo, intrinsics, camera_height, ceiling_height, half_width, back_depth, min_lines)

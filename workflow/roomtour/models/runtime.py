@@ -23,6 +23,19 @@ def apply_thread_limit() -> None:
         torch.set_num_threads(threads)
 
 
+def diffusers_pipeline_on(device, pipeline, pipeline_class: str, path, source: str, fp16: bool = True):
+    """``pipeline`` (tests pass tiny random ones) or, when None, the diffusers ``pipeline_class``
+    loaded from the local directory ``path`` (:func:`load_diffusers_pipeline`), on ``device``
+    with its progress bar off (roomtour draws its own)."""
+    if pipeline is None:
+        import diffusers
+
+        pipeline = load_diffusers_pipeline(getattr(diffusers, pipeline_class), path, source, device, fp16)
+    pipeline = pipeline.to(device)
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
+
+
 def load_diffusers_pipeline(pipeline_class, path, source: str, device, fp16: bool = True):
     """A diffusers pipeline from a local directory (never downloaded): fp16 on CUDA when asked.
 

@@ -117,7 +117,7 @@ def _backdrop(width: int, height: int, background: np.ndarray | None) -> np.ndar
     """A darkened, blurred photo (or dark grey) to put a card's text on."""
     if background is None:
         return np.full((height, width, 3), 28, np.uint8)
-    from ..video import fit_to_size
+    from ..images import fit_to_size
 
     base = fit_to_size(background, width, height)
     base = cv2.GaussianBlur(base, (0, 0), max(width, height) / 60)

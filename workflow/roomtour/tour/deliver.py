@@ -332,7 +332,8 @@ def _render_format(fmt: str, mine: list[Deliverable], geometry: dict | None = No
     """Render one format's timeline into its variants' encoders, then music, poster and
     contact sheet beside each.  ``geometry``: photo index -> :class:`PhotoGeometry`, solved
     here when missing.  Returns the videos' and shots' report rows."""
-    from ..video import VideoWriter, mux_audio, write_image
+    from ..images import write_image
+    from ..video import VideoWriter, mux_audio
 
     options, loaded, shared, logo, per_format = _SHARED
     geometry = shared if geometry is None else geometry

@@ -143,7 +143,7 @@ def load_shots(shots: list[Shot], strict: bool) -> list[tuple[Shot, np.ndarray]]
     """``[(shot, photo)]`` for the photos that can be read; a bad one is skipped with one
     warning line naming it (``strict``: the error stops the tour).  Two photos with the same
     pixels are named in a warning."""
-    from ..video import read_image
+    from ..images import read_image
 
     usable, seen = [], {}
     for shot in shots:

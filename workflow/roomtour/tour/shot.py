@@ -58,7 +58,7 @@ class PhotoGeometry:
         from ..camera import fx_for_hfov
         from ..depth import estimate_depth
         from ..straight import segments_for
-        from ..video import trim_borders
+        from ..images import trim_borders
 
         photo = trim_borders(photo)
         h0, w0 = photo.shape[:2]
