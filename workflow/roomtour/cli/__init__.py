@@ -19,7 +19,7 @@ import sys
 import time
 
 from ..errors import RoomtourError
-from . import benchmarks, study, tours
+from . import benchmarks, config_check, study, tours
 from .args import _set_threads
 
 __all__ = ["main", "build_parser"]
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_commands(sub)
     benchmarks.add_commands(sub)
     tours.add_commands(sub)
+    config_check.add_commands(sub)
     return p
 
 

@@ -283,25 +283,6 @@ def cmd_contact_sheet(a):
                   notes=notes)
 
 
-def cmd_check_config(a):
-    from ..config import DEFAULT_SCHEMA, image_sources, load_config
-
-    cfg = load_config(a.config, a.schema or DEFAULT_SCHEMA)
-    sources = image_sources(cfg, where=str(a.config))
-    parts = []
-    if sources:
-        parts.append(f"{len(sources)} images x {len(cfg['motions'])} motions x {len(cfg['chains'])} chains")
-    if cfg.get("tours"):
-        from ..tour import read_folder
-
-        for listing, spec in cfg["tours"].items():
-            shots = read_folder(spec["photos"])
-            parts.append(f"tour {listing}: {len(shots)} photos x {len(spec['formats'])} formats")
-    print(f"{a.config}: valid; " + "; ".join(parts))
-
-
-
-
 def add_commands(sub) -> None:
     """The study's commands, one per rule of the workflow."""
     _add_input_commands(sub)
@@ -365,32 +346,32 @@ def _add_input_commands(sub) -> None:
     s.set_defaults(func=cmd_generate)
 
 
+def _method_step(sub, step: str, noun: str, choices, help: str, epilog: str, options_example: str):
+    """A post-processing step's parser: input and output videos, the method (the schema's default and
+    choices), its options as a JSON object and the weights directory."""
+    s = sub.add_parser(step, help=help, epilog=epilog)
+    s.add_argument("input")
+    s.add_argument("out")
+    s.add_argument("--method", default=schema_default(step, "method"), choices=choices,
+                   help=f"{noun} (default: %(default)s)")
+    s.add_argument("--options", type=_json, default={}, metavar="JSON",
+                   help=f"{noun} options as a JSON object, e.g. '{options_example}'")
+    s.add_argument("--weights-dir", default=schema_default("weights_dir"),
+                   help="directory of model weights (default: %(default)s, as in the workflow)")
+    return s
+
+
 def _add_postprocess_commands(sub) -> None:
     """The chains' steps: denoise, upscale, freeze, preview."""
-    s = sub.add_parser("denoise", help="denoise a video",
-                       epilog="example: roomtour denoise raw.mkv dn.mkv --method fastdvdnet --options '{\"sigma\": 10}'")
-    s.add_argument("input")
-    s.add_argument("out")
-    s.add_argument("--method", default=schema_default("denoise", "method"), choices=DENOISER_NAMES,
-                   help="denoiser (default: %(default)s)")
-    s.add_argument("--options", type=_json, default={}, metavar="JSON",
-                   help='denoiser options as a JSON object, e.g. \'{"sigma": 10}\'')
-    s.add_argument("--weights-dir", default=schema_default("weights_dir"),
-                   help="directory of model weights (default: %(default)s, as in the workflow)")
+    s = _method_step(sub, "denoise", "denoiser", DENOISER_NAMES, "denoise a video",
+                     "example: roomtour denoise raw.mkv dn.mkv --method fastdvdnet --options '{\"sigma\": 10}'",
+                     '{"sigma": 10}')
     s.set_defaults(func=cmd_denoise)
 
-    s = sub.add_parser("upscale", help="upscale a video",
-                       epilog="example: roomtour upscale dn.mkv dn-up.mkv --method fsrcnn --scale 2")
-    s.add_argument("input")
-    s.add_argument("out")
-    s.add_argument("--method", default=schema_default("upscale", "method"), choices=UPSCALER_NAMES,
-                   help="upscaler (default: %(default)s)")
+    s = _method_step(sub, "upscale", "upscaler", UPSCALER_NAMES, "upscale a video",
+                     "example: roomtour upscale dn.mkv dn-up.mkv --method fsrcnn --scale 2", '{"temporal_weight": 0.3}')
     s.add_argument("--scale", type=_scale, default=schema_default("upscale", "scale"),
                    help="factor, 1 to 8 (default: %(default)s)")
-    s.add_argument("--options", type=_json, default={}, metavar="JSON",
-                   help='upscaler options as a JSON object, e.g. \'{"temporal_weight": 0.3}\'')
-    s.add_argument("--weights-dir", default=schema_default("weights_dir"),
-                   help="directory of model weights (default: %(default)s, as in the workflow)")
     s.set_defaults(func=cmd_upscale)
 
     s = sub.add_parser("freeze", help="the frozen baseline: first frame repeated")
@@ -404,14 +385,15 @@ def _add_postprocess_commands(sub) -> None:
 
 
 def _add_scoring_commands(sub) -> None:
-    """Scores and reports: metrics, camera-accuracy, summarize, figures, contact-sheet, check-config."""
+    """Scores and reports: metrics, camera-accuracy, summarize, figures, contact-sheet."""
     s = sub.add_parser("metrics", help="per-frame metrics of one video as CSV")
     s.add_argument("video")
     s.add_argument("out")
     s.add_argument("--reference", help="ground-truth video (same frame count)")
     s.add_argument("--coverage", help="the raw video's coverage table (from generate --coverage)")
     s.add_argument("--compare-size", type=_size, metavar="WxH", help="size for the warp error, e.g. 512x288")
-    s.add_argument("--kernel", default="bicubic", choices=["nearest", "bilinear", "bicubic", "area", "lanczos"])
+    s.add_argument("--kernel", default=schema_default("metrics", "resize_kernel"),
+                   choices=schema_choices("metrics", "resize_kernel"))
     s.add_argument("--image", default="")
     s.add_argument("--motion", default="")
     s.add_argument("--chain", default="")
@@ -467,8 +449,3 @@ def _add_scoring_commands(sub) -> None:
     s.add_argument("--frames", type=_positive_int, default=4)
     s.add_argument("--title", default="")
     s.set_defaults(func=cmd_contact_sheet)
-
-    s = sub.add_parser("check-config", help="validate a config file against the schema")
-    s.add_argument("config")
-    s.add_argument("--schema")
-    s.set_defaults(func=cmd_check_config)
