@@ -90,3 +90,19 @@ def test_an_unknown_estimator_is_refused(truck):
     frames, cam = truck
     with pytest.raises(ValueError, match="choose one of sfm, two-view"):
         camera_errors(frames, intrinsics_matrix(cam.intrinsics[0], W, H), cam.w2c, estimator="colmap")
+
+
+def test_a_pose_is_checked_against_its_own_matches(truck):
+    from roomtour.camera_accuracy import explained_matches, frame_matches
+    from scipy.spatial.transform import Rotation
+
+    frames, cam = truck
+    k = intrinsics_matrix(cam.intrinsics[0], W, H)
+    a, b = frame_matches(frames)[-1]
+    true = cam.w2c[-1]  # frame 0 is the world: this is the pose relative to frame 0
+    turned = true.copy()
+    # tilted 5 degrees: points move across the truck's horizontal epipolar lines (a turn about the
+    # vertical axis would move them along the lines, which two views cannot tell from the truck)
+    turned[:, :3] = Rotation.from_euler("x", 5, degrees=True).as_matrix() @ true[:, :3]
+    assert explained_matches(true, a, b, k) > 0.8 * len(a)
+    assert explained_matches(turned, a, b, k) < 0.2 * len(a)
