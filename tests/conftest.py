@@ -42,3 +42,21 @@ def room_photo(scene: str, w: int = 320, h: int = 180) -> np.ndarray:
 
     cam = preset_path("stationary", 1, 60, w / h)
     return render_frame(get_scene(scene), cam.w2c[0], cam.intrinsics[0], w, h)[0]
+
+
+def relative_path(translations=(), rotations=(), w: int = 96, h: int = 64):
+    """A camera path in frame 0's coordinates: ``w2c = [R | t]`` per frame from rotation vectors
+    (radians) and translations (scene units); normalised focal length 0.8 across ``w``."""
+    from scipy.spatial.transform import Rotation
+
+    from roomtour.camera import CameraPath
+
+    n = max(len(translations), len(rotations))
+    w2c = []
+    for i in range(n):
+        m = np.zeros((3, 4))
+        m[:, :3] = Rotation.from_rotvec(rotations[i]).as_matrix() if rotations else np.eye(3)
+        m[:, 3] = translations[i] if translations else 0.0
+        w2c.append(m)
+    intr = np.tile([0.8, 0.8 * w / h, 0.5, 0.5], (n, 1))
+    return CameraPath(intr, np.stack(w2c), np.arange(n) * 125000)

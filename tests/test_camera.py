@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from conftest import relative_path, shared_path
 from roomtour.camera import (
     CameraPath,
     build_path,
@@ -150,26 +150,8 @@ def test_resampling_keeps_ends_and_interpolates_rotation_and_centre():
     np.testing.assert_allclose(center(pan.w2c[1]), [-0.25, 0, 0], atol=1e-12)
 
 
-W, H = 96, 64
-
-
-def _path(translations=(), rotations=()):
-    """A camera path from frame-0: ``w2c = [R | t]`` per frame (world = first camera)."""
-    from scipy.spatial.transform import Rotation
-
-    n = max(len(translations), len(rotations))
-    w2c = []
-    for i in range(n):
-        m = np.zeros((3, 4))
-        m[:, :3] = Rotation.from_rotvec(rotations[i]).as_matrix() if rotations else np.eye(3)
-        m[:, 3] = translations[i] if translations else 0.0
-        w2c.append(m)
-    intr = np.tile([0.8, 0.8 * W / H, 0.5, 0.5], (n, 1))
-    return CameraPath(intr, np.stack(w2c), np.arange(n) * 125000)
-
-
 def test_pose_file_round_trip_keeps_a_parallax_path(tmp_path):
-    cam = _path(translations=[(0, 0, 0), (-0.1, 0.02, 0.05)], rotations=[(0, 0, 0), (0.01, 0.02, 0)])
+    cam = relative_path(translations=[(0, 0, 0), (-0.1, 0.02, 0.05)], rotations=[(0, 0, 0), (0.01, 0.02, 0)])
     write_pose_file(tmp_path / "p.txt", cam)
     back = read_pose_file(tmp_path / "p.txt")
     assert np.allclose(back.w2c, cam.w2c, atol=1e-6) and np.allclose(back.intrinsics, cam.intrinsics)

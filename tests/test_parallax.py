@@ -3,27 +3,14 @@
 import numpy as np
 import pytest
 
-from roomtour.camera import CameraPath, intrinsics_matrix, preset_path
+from conftest import relative_path
+
+from roomtour.camera import intrinsics_matrix, preset_path
 from roomtour.generators import GENERATORS
 from roomtour.render import INPAINTED, ParallaxRenderer
 from roomtour.metrics import psnr
 
 W, H = 96, 64
-
-
-def _path(translations=(), rotations=()):
-    """A camera path from frame-0: ``w2c = [R | t]`` per frame (world = first camera)."""
-    from scipy.spatial.transform import Rotation
-
-    n = max(len(translations), len(rotations))
-    w2c = []
-    for i in range(n):
-        m = np.zeros((3, 4))
-        m[:, :3] = Rotation.from_rotvec(rotations[i]).as_matrix() if rotations else np.eye(3)
-        m[:, 3] = translations[i] if translations else 0.0
-        w2c.append(m)
-    intr = np.tile([0.8, 0.8 * W / H, 0.5, 0.5], (n, 1))
-    return CameraPath(intr, np.stack(w2c), np.arange(n) * 125000)
 
 
 def _texture(rng, w=W, h=H):
@@ -36,7 +23,7 @@ def test_fronto_parallel_plane_moves_by_the_predicted_disparity(rng):
     # a plane at depth Z seen by a camera moved by b along x: image shift = fx * b / Z pixels
     photo = _texture(rng)
     z, b = 4.0, 0.25
-    cam = _path(translations=[(0, 0, 0), (-b, 0, 0)])  # w2c t = -C: the camera moves +b to the right
+    cam = relative_path(translations=[(0, 0, 0), (-b, 0, 0)])  # w2c t = -C: the camera moves +b to the right
     out = GENERATORS.create("parallax", {}).generate(photo, cam, W, H, depth=np.full((H, W), z))
     shift = 0.8 * W * b / z  # fx in pixels = 0.8 * W
     assert shift == pytest.approx(4.8)
@@ -51,7 +38,7 @@ def test_fronto_parallel_plane_moves_by_the_predicted_disparity(rng):
 
 def test_pure_rotation_equals_the_homography_and_ignores_depth(rng):
     photo = _texture(rng)
-    cam = _path(rotations=[(0, 0, 0), (0, 0.05, 0), (0.03, -0.04, 0.01)])
+    cam = relative_path(rotations=[(0, 0, 0), (0, 0.05, 0), (0.03, -0.04, 0.01)])
     bumpy = 2.0 + rng.random((H, W)) * 3.0
     par = GENERATORS.create("parallax", {"interpolation": "linear"}).generate(photo, cam, W, H, depth=bumpy)
     hom = GENERATORS.create("homography", {"interpolation": "linear"}).generate(photo, cam, W, H)
@@ -95,7 +82,7 @@ def test_parallax_on_a_procedural_room_beats_homography_against_the_exact_render
 
 def test_static_generator_repeats_the_photo(rng):
     photo = _texture(rng)
-    out = GENERATORS.create("static", {}).generate(photo, _path(translations=[(0, 0, 0)] * 3), W, H)
+    out = GENERATORS.create("static", {}).generate(photo, relative_path(translations=[(0, 0, 0)] * 3), W, H)
     assert out.shape == (3, H, W, 3) and all(np.array_equal(f, photo) for f in out)
 
 
