@@ -13,7 +13,6 @@ import logging
 import re
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from .chains import parse_chain, upscale_count, BASELINES
@@ -51,6 +50,8 @@ def _with_defaults(validator_class):
                     instance[prop] = _copy(sub["default"])
         yield from validate_props(validator, properties, instance, schema)
 
+    import jsonschema  # on first use: 60 ms that every workflow job's CLI would pay
+
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
@@ -75,6 +76,8 @@ def validate_config(config: dict, schema_path: str | Path = DEFAULT_SCHEMA, wher
     Raises :class:`RoomtourError` with one line: ``<where>: <key path>: <problem>``.
     """
     schema = load_schema(schema_path)
+    import jsonschema
+
     validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:

@@ -17,11 +17,25 @@ Where things live:
 - :mod:`.deliver`: :func:`render_tour`, every format and variant from one run.
 """
 
-from .cards import CaptionOverlay, card, safe_area
-from .deliver import Deliverable, TourProgress, crossfade, deliverables, render_tour, repeat, shot_stream
-from .options import CARD_SECONDS, FORMATS, MOVES, TourOptions, format_size, format_slug, tour_defaults
-from .plan import Shot, caption_from_name, fit_length, load_shots, read_folder, shot_frames, timeline_frames
-from .shot import PhotoGeometry, ShotRenderer, choose_move
+import importlib
+
+# where each public name lives; imported on first use, so a command that needs only the options
+# (every workflow job builds the CLI) does not load the renderer, the cards and the encoder
+_HOMES = {
+    "cards": ["CaptionOverlay", "card", "safe_area"],
+    "deliver": ["Deliverable", "TourProgress", "crossfade", "deliverables", "render_tour", "repeat", "shot_stream"],
+    "options": ["CARD_SECONDS", "FORMATS", "MOVES", "TourOptions", "format_size", "format_slug", "tour_defaults"],
+    "plan": ["Shot", "caption_from_name", "fit_length", "load_shots", "read_folder", "shot_frames", "timeline_frames"],
+    "shot": ["PhotoGeometry", "ShotRenderer", "choose_move"],
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+
 
 __all__ = ["CaptionOverlay", "card", "safe_area", "Deliverable", "TourProgress", "crossfade", "deliverables",
            "render_tour", "repeat", "shot_stream", "CARD_SECONDS", "FORMATS", "MOVES", "TourOptions",
