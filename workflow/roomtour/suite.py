@@ -199,12 +199,12 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
     from .camera import intrinsics_matrix
     from .camera_accuracy import camera_errors
     from .config import schema_default
-
-    # the study's estimator and trials, so suite and study report the same measure
-    camera_settings = {key: schema_default("metrics", "camera", key) for key in ("estimator", "trials")}
     from .figures import contact_sheet
     from .generators import GENERATORS
     from .metrics import resize_frames
+
+    # the study's estimator and trials, so suite and study report the same measure
+    camera_settings = {key: schema_default("metrics", "camera", key) for key in ("estimator", "trials")}
 
     data = Path(config["data"])
     mask_spec = config.get("mask", {"method": "parallax", "options": {"depth": {"source": "layout"}}})

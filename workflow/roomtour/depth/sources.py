@@ -45,14 +45,18 @@ class FileDepth(_Measured):
     """A depth map made elsewhere: ``.npy`` or 16-bit PNG."""
 
 
-@DEPTH_SOURCES.register("layout")
-class LayoutDepth:
-    """The box room around the photo's vanishing point (:func:`.boxroom.layout_depth`)."""
+class _Estimated:
+    """Depth estimated from the photo itself; ``options`` go to the estimating function."""
 
     estimated = True
 
     def __init__(self, **options):
         self.options = options
+
+
+@DEPTH_SOURCES.register("layout")
+class LayoutDepth(_Estimated):
+    """The box room around the photo's vanishing point (:func:`.boxroom.layout_depth`)."""
 
     def __call__(self, photo, intrinsics, depth_file=None):
         from .boxroom import layout_depth
@@ -64,13 +68,8 @@ class LayoutDepth:
 
 
 @DEPTH_SOURCES.register("popup")
-class PopupDepth:
+class PopupDepth(_Estimated):
     """Floor, walls and upright objects on the floor (:func:`.popup.popup_depth`; experimental)."""
-
-    estimated = True
-
-    def __init__(self, **options):
-        self.options = options
 
     def __call__(self, photo, intrinsics, depth_file=None):
         from .popup import popup_depth
