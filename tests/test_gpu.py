@@ -27,12 +27,12 @@ def noisy_clip():
     return add_gaussian_noise(clip, 20, seed=0)
 
 
-@pytest.mark.parametrize("half", [False, True], ids=["fp32", "fp16"])
-def test_fastdvdnet_on_the_gpu_gives_the_cpu_frames(noisy_clip, half):
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_fastdvdnet_on_the_gpu_gives_the_cpu_frames(noisy_clip, precision):
     from roomtour.denoisers import FastDVDnetDenoiser
 
-    cpu = FastDVDnetDenoiser(sigma=20, device="cpu").denoise(noisy_clip)
-    gpu = FastDVDnetDenoiser(sigma=20, device="cuda", half=half).denoise(noisy_clip)
+    cpu = FastDVDnetDenoiser(sigma=20, device="cpu", precision="fp32").denoise(noisy_clip)
+    gpu = FastDVDnetDenoiser(sigma=20, device="cuda", precision=precision).denoise(noisy_clip)
     assert gpu.shape == cpu.shape
     assert np.abs(gpu.astype(int) - cpu.astype(int)).max() <= 1  # rounding of one grey level at most
 

@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--frames", type=int, default=8)
     ap.add_argument("--sizes", default="960x540,1280x720")
     ap.add_argument("--weights", default="", help="weights name or file (default: roomtour's default)")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "auto"],
+                    help="roomtour's convolution precision (fp32: the authors' numbers; auto: the study's default)")
     ap.add_argument("--out", default=str(REPO / "results" / "fastdvdnet_speed.md"))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -71,7 +73,7 @@ def main():
     net.eval()
     lines = [f"`python scripts/benchmarks/fastdvdnet_speed.py --threads {a.threads} --frames {a.frames}`: FastDVDnet on "
              f"{a.frames} noisy frames (sigma 30) of the ViewCrafter bedroom clip resized, {a.threads} threads, "
-             f"weights {a.weights or 'default'}; largest difference of roomtour (anchor off) from the authors' "
+             f"weights {a.weights or 'default'}, roomtour in {a.precision}; largest difference of roomtour (anchor off) from the authors' "
              "procedure in grey levels.", "",
              "| size | roomtour frames/s | with the anchor (default) | authors' procedure frames/s | speed-up | "
              "largest difference |", "|---|---:|---:|---:|---:|---:|"]
@@ -79,12 +81,12 @@ def main():
     for w, h in (tuple(int(v) for v in size.split("x")) for size in a.sizes.split(",")):
         frames = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC) for f in clean])
         noisy = add_gaussian_noise(frames, 30, seed=0)
-        ours = FastDVDnetDenoiser(sigma=30, weights=a.weights, anchor=0)
+        ours = FastDVDnetDenoiser(sigma=30, weights=a.weights, anchor=0, precision=a.precision)
         ours.denoise(noisy[:2])  # warm-up
         start = time.monotonic()
         a_out = ours.denoise(noisy)
         fast = len(noisy) / (time.monotonic() - start)
-        anchored = FastDVDnetDenoiser(sigma=30, weights=a.weights)
+        anchored = FastDVDnetDenoiser(sigma=30, weights=a.weights, precision=a.precision)
         start = time.monotonic()
         anchored.denoise(noisy)
         fast_anchor = len(noisy) / (time.monotonic() - start)

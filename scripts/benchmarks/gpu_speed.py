@@ -1,4 +1,4 @@
-"""FastDVDnet's speed on a CUDA GPU (fp32 and fp16), frames per second at 384x256 and 960x540.
+"""FastDVDnet's speed on a CUDA GPU (fp32, fp16 and bf16), frames per second at 384x256 and 960x540.
 
     .venv/bin/python scripts/benchmarks/gpu_speed.py
 
@@ -40,9 +40,9 @@ def main():
     clip = render_path(SCENES["living"], preset_path("pan_left", 16, 60, 1.5, distance=0.3), 384, 256)
     noisy = add_gaussian_noise(clip, 20, seed=0)
     big = np.stack([cv2.resize(f, (960, 540)) for f in noisy])
-    for half in (False, True):
-        den = FastDVDnetDenoiser(sigma=20, device="cuda", half=half)
-        report["fastdvdnet_fp16" if half else "fastdvdnet_fp32"] = {
+    for precision in ("fp32", "fp16", "bf16"):
+        den = FastDVDnetDenoiser(sigma=20, device="cuda", precision=precision)
+        report[f"fastdvdnet_{precision}"] = {
             "fps_384x256": round(_fps(den.denoise, noisy), 1),
             "fps_960x540": round(_fps(den.denoise, big), 1),
         }

@@ -282,7 +282,7 @@ def train_fastdvdnet(config: dict, data_root: str | Path, out: str | Path, devic
     if held_out:
         den = FastDVDnetDenoiser(weights=str(tmp), device=str(dev))
         record["validation_psnr"] = validate(den, held_out, config.get("validation_sigmas", [10, 30, 50]), seed)
-        record["validation_pipeline"] = f"FastDVDnetDenoiser defaults (anchor {den.anchor:g} px)"
+        record["validation_pipeline"] = f"FastDVDnetDenoiser defaults (anchor {den.anchor:g} px, {den.precision})"
         log(f"held-out PSNR: {record['validation_psnr']}")
     record["total_seconds"] = round(time.monotonic() - t_start, 1)
     save_fp16_safetensors(net, out, {"roomtour": record})

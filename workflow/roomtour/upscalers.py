@@ -200,23 +200,21 @@ class RealESRGANCompactUpscaler(_Upscaler):
         tile: int = 256,
         tile_pad: int | None = None,
         device: str = "auto",
-        half: bool = False,
+        precision: str = "auto",
         temporal_weight: float = 0.0,
         weights: str | None = None,
     ):
         super().__init__(temporal_weight)
         from .models.loading import load_weights
-        from .models.runtime import apply_thread_limit, select_device
+        from .models.runtime import apply_thread_limit, inference_precision, select_device
         from .models.srvgg import SRVGGNetCompact
 
         path = Path(weights) if weights else find_weights(weights_dir, "realesrgan/realesr-animevideov3.pth")
         self.net = SRVGGNetCompact(num_feat=64, num_conv=16, upscale=4, act_type="prelu")
         load_weights(self.net, path)
         self.device = select_device(device)
-        self.half = bool(half) and self.device.type == "cuda"
+        self.precision = inference_precision(self.device, precision)
         self.net = self.net.to(self.device).eval()
-        if self.half:
-            self.net = self.net.half()
         self.tile = int(tile)
         self.tile_pad = self.net.receptive_radius if tile_pad is None else int(tile_pad)
         apply_thread_limit()
@@ -224,10 +222,11 @@ class RealESRGANCompactUpscaler(_Upscaler):
     def upscale_frame(self, frame, scale):
         import torch
 
-        with torch.inference_mode():
-            x = torch.from_numpy(frame).permute(2, 0, 1)[None].to(self.device)
-            x = x.half() if self.half else x.float()
-            x = x / 255.0
+        from .models.runtime import autocast
+
+        # the input and the residual's nearest-neighbour base stay fp32; autocast lowers the convolutions
+        with torch.inference_mode(), autocast(self.device, self.precision):
+            x = torch.from_numpy(frame).permute(2, 0, 1)[None].to(self.device).float() / 255.0
             y = tiled_forward(self.net, x, 4, self.tile, self.tile_pad)
             y = (y.float().clamp(0, 1) * 255.0).round().to(torch.uint8)
         return y[0].permute(1, 2, 0).cpu().numpy()

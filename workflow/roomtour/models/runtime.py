@@ -1,4 +1,4 @@
-"""Where and how the torch models run: device choice and the job's thread budget."""
+"""Where and how the torch models run: device, number precision and the job's thread budget."""
 
 from __future__ import annotations
 
@@ -12,6 +12,47 @@ def select_device(name: str = "auto"):
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(name)
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX), where oneDNN's
+    bf16 convolutions run about twice as fast as fp32; elsewhere they are emulated, and slower."""
+    import torch
+
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def inference_precision(device, precision: str = "auto") -> str:
+    """The number format a network's convolutions run in on ``device``.
+
+    ``"auto"``: ``"bf16"`` on a CPU with native bf16 (:func:`cpu_has_native_bf16`; FastDVDnet
+    2x faster, frames within 2 grey levels of fp32, BENCHMARKS.md), else ``"fp32"`` (CUDA
+    included: its convolutions already use TF32).  ``"fp16"`` is for CUDA only.
+    """
+    from ..errors import RoomtourError
+
+    if precision not in PRECISIONS:
+        raise RoomtourError("precision", f"must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    device_type = getattr(device, "type", str(device))
+    if precision == "auto":
+        return "bf16" if device_type == "cpu" and cpu_has_native_bf16() else "fp32"
+    if precision == "fp16" and device_type != "cuda":
+        raise RoomtourError("precision", "fp16 runs on CUDA only; use bf16 on the CPU")
+    return precision
+
+
+def autocast(device, precision: str):
+    """A context running convolutions in ``precision`` (from :func:`inference_precision`) while
+    additions such as a U-Net's residual ``input - noise`` keep their inputs' fp32."""
+    import torch
+
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    device_type = getattr(device, "type", str(device))
+    return torch.autocast(device_type, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
 def apply_thread_limit() -> None:
