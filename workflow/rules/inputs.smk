@@ -8,6 +8,10 @@ rule prepare_input:
         log_path(R, "prepare_input"),
     conda:
         "../../envs/cpu.yaml"
+    threads: config["resources"]["inputs"]["threads"]
+    resources:
+        mem_mb=config["resources"]["inputs"]["mem_mb"],
+        runtime=config["resources"]["inputs"]["runtime"],
     params:
         source=lambda wc: IMAGES[wc.image],
         size=f"{WIDTH}x{HEIGHT}",
@@ -25,6 +29,10 @@ rule render_depth:
         log_path(R, "render_depth"),
     conda:
         "../../envs/cpu.yaml"
+    threads: config["resources"]["inputs"]["threads"]
+    resources:
+        mem_mb=config["resources"]["inputs"]["mem_mb"],
+        runtime=config["resources"]["inputs"]["runtime"],
     params:
         size=f"{WIDTH}x{HEIGHT}",
         hfov=config["video"]["hfov_deg"],
@@ -59,6 +67,10 @@ rule render_reference:
         log_path(R, "render_reference"),
     conda:
         "../../envs/cpu.yaml"
+    threads: config["resources"]["inputs"]["threads"]
+    resources:
+        mem_mb=config["resources"]["inputs"]["mem_mb"],
+        runtime=config["resources"]["inputs"]["runtime"],
     params:
         size=f"{COMPARE_W}x{COMPARE_H}",
         fps=config["video"]["fps"],

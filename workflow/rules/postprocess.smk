@@ -63,6 +63,10 @@ rule freeze:
         log_path(R, "freeze"),
     conda:
         "../../envs/cpu.yaml"
+    threads: config["resources"]["metrics"]["threads"]
+    resources:
+        mem_mb=config["resources"]["metrics"]["mem_mb"],
+        runtime=config["resources"]["metrics"]["runtime"],
     shell:
         "python -m roomtour freeze {input:q} {output:q} 2> {log:q}"
 
@@ -76,6 +80,10 @@ rule previews:
         log_path(R, "previews"),
     conda:
         "../../envs/cpu.yaml"
+    threads: config["resources"]["metrics"]["threads"]
+    resources:
+        mem_mb=config["resources"]["metrics"]["mem_mb"],
+        runtime=config["resources"]["metrics"]["runtime"],
     params:
         pairs=lambda wc, input, output: " ".join(
             shlex.quote(f"{i}={o}") for i, o in zip(input, output)

@@ -14,7 +14,10 @@ rule tour_shot:
         log_path(R, "tour_shot"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: config["resources"]["tours"]["threads"]
+    resources:
+        mem_mb=config["resources"]["tours"]["mem_mb"],
+        runtime=config["resources"]["tours"]["runtime"],
     params:
         caption=lambda wc: (
             tour_shot(wc.listing, wc.shot).caption
@@ -52,7 +55,10 @@ rule tour_video:
         log_path(R, "tour_video"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: config["resources"]["tours"]["threads"]
+    resources:
+        mem_mb=config["resources"]["tours"]["mem_mb"],
+        runtime=config["resources"]["tours"]["runtime"],
     params:
         spec=lambda wc: tour_spec(wc.listing, wc.fmt, leave_out=TOUR_MUX_ONLY),
         variant=lambda wc: TOUR_VARIANTS[wc.variant],
@@ -72,6 +78,9 @@ rule tour_mux:
         log_path(R, "tour_mux"),
     conda:
         "../../envs/cpu.yaml"
+    resources:
+        mem_mb=config["resources"]["tours"]["mem_mb"],
+        runtime=config["resources"]["tours"]["runtime"],
     params:
         music=lambda wc: (
             f"--music {shlex.quote(config['tours'][wc.listing]['music'])}"
