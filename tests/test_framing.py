@@ -58,3 +58,21 @@ def test_bad_framing_is_one_line():
     with pytest.raises(RoomtourError, match="must be one of exact, fit"):
         GENERATORS.create("parallax", {}).generate(np.zeros((H, W, 3), np.uint8), preset_path("pan_left", 2),
                                                    W, H, depth=np.ones((H, W)), framing="wide")
+
+
+def test_the_camera_job_reads_back_the_framing_its_video_was_rendered_with(tmp_path):
+    """read_framing (no pandas) returns what coverage_table recorded: fit's zoom and damping, or None."""
+    from roomtour.coverage import coverage_table, read_framing, write_coverage
+
+    rng = np.random.default_rng(3)
+    gen = GENERATORS.create("parallax", {})
+    cam = preset_path("look_left", 6, 60, W / H, angle_deg=60)
+    gen.generate(_texture(rng), cam, W, H, depth=np.full((H, W), 4.0), framing="fit")
+    write_coverage(tmp_path / "fit.csv", coverage_table(gen, 6))
+    assert read_framing(tmp_path / "fit.csv") == (gen.framing.zoom, gen.framing.damping)
+    assert gen.framing.zoom > 1 or gen.framing.damping < 1  # it did frame the shot
+    write_coverage(tmp_path / "none.csv", coverage_table(object(), 6))  # a generator that cannot tell
+    assert read_framing(tmp_path / "none.csv") is None
+    (tmp_path / "other.csv").write_text("image,psnr\na,30\n")
+    with pytest.raises(RoomtourError, match=r"other\.csv: not a coverage table \(no column frame"):
+        read_framing(tmp_path / "other.csv")

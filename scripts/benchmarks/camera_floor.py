@@ -38,7 +38,8 @@ def main():
     ap.add_argument("--data", default=str(REPO.parent / "shared/data/re10k_cameractrl"))
     ap.add_argument("--estimator", default="two-view", choices=ESTIMATORS)
     ap.add_argument("--trials", type=int, default=3,
-                    help="RANSAC seeds averaged (default 3, as the two-view table; the SfM table used 1)")
+                    help="estimates averaged (default 3; two-view trials were identical copies before dithering "
+                         "came in, so the earlier two-view table is one estimate; the SfM table used 1)")
     a = ap.parse_args()
 
     def camera_errors(frames, k, w2c):

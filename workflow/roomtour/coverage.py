@@ -15,16 +15,24 @@ baseline (frame 0 repeated) has frame 0's coverage on every frame.
 
 from __future__ import annotations
 
+import csv
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .render import LABELS
+
+if TYPE_CHECKING:  # pandas is imported where a table is built or read: the camera job needs neither
+    import pandas as pd
 
 COLUMNS = list(LABELS)
 
 
 def coverage_table(generator, frames: int) -> pd.DataFrame:
     """Per-frame coverage of what ``generator`` made last (NaN where it cannot tell)."""
+    import pandas as pd
+
     coverage = getattr(generator, "coverage", None)
     framing = getattr(generator, "framing", None)
     rows = []
@@ -47,6 +55,8 @@ def write_coverage(path, table: pd.DataFrame) -> None:
 
 
 def read_coverage(path) -> pd.DataFrame:
+    import pandas as pd
+
     from .errors import RoomtourError
 
     try:
@@ -57,6 +67,33 @@ def read_coverage(path) -> pd.DataFrame:
     if missing:
         raise RoomtourError(path, f"not a coverage table (no column {', '.join(missing)})")
     return table
+
+
+def read_framing(path) -> tuple[float, float] | None:
+    """The ``(zoom, damping)`` a coverage table records (its first frame's), or None where the
+    generator applied no framing (empty columns).  Reads the CSV without pandas: the camera
+    accuracy job needs these two numbers only."""
+    from .errors import RoomtourError
+
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise RoomtourError(path, f"cannot read the coverage table ({exc.__class__.__name__})") from None
+    missing = [c for c in ["frame", *COLUMNS] if not rows or c not in rows[0]]
+    if missing:
+        raise RoomtourError(path, f"not a coverage table (no column {', '.join(missing)})")
+
+    def number(text):
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            return math.nan
+        return value
+
+    if "zoom" not in rows[0] or "damping" not in rows[0] or all(math.isnan(number(r["zoom"])) for r in rows):
+        return None
+    return number(rows[0]["zoom"]), number(rows[0]["damping"])
 
 
 def attach(rows: pd.DataFrame, table: pd.DataFrame, frozen: bool = False) -> pd.DataFrame:

@@ -225,12 +225,15 @@ def _cast(sc: Scene, origin: np.ndarray, dirs: np.ndarray):
         tfar = np.full(len(dirs), np.inf, dtype=t.dtype)
         near_axis = np.zeros(len(dirs), dtype=int)
         for a in range(3):
+            to_lo, to_hi = np.float64(box.lo[a]) - origin[a], np.float64(box.hi[a]) - origin[a]
             with np.errstate(divide="ignore", invalid="ignore"):
-                t1 = (np.float64(box.lo[a]) - origin[a]) * inv_cols[a]
-                t2 = (np.float64(box.hi[a]) - origin[a]) * inv_cols[a]
-            # a ray parallel to a slab's planes and on one of them gives nan: no constraint
-            lo_a = np.where(np.isnan(t1) | np.isnan(t2), -np.inf, np.minimum(t1, t2))
-            hi_a = np.where(np.isnan(t1) | np.isnan(t2), np.inf, np.maximum(t1, t2))
+                t1, t2 = to_lo * inv_cols[a], to_hi * inv_cols[a]
+            lo_a, hi_a = np.minimum(t1, t2), np.maximum(t1, t2)
+            if to_lo == 0 or to_hi == 0:
+                # a ray parallel to a slab's planes and on one of them gives nan (0 x inf): no
+                # constraint; only possible when the camera centre lies on that plane
+                parallel = np.isnan(t1) | np.isnan(t2)
+                lo_a, hi_a = np.where(parallel, -np.inf, lo_a), np.where(parallel, np.inf, hi_a)
             later = lo_a > tnear  # argmax keeps the first axis on ties
             near_axis = np.where(later, a, near_axis)
             tnear = np.where(later, lo_a, tnear)

@@ -176,7 +176,8 @@ def cmd_metrics(a):
 
 
 def cmd_camera_accuracy(a):
-    import pandas as pd
+    import csv
+    import math
 
     from ..camera import intrinsics_matrix, read_pose_file
     from ..camera_accuracy import camera_errors
@@ -187,12 +188,11 @@ def cmd_camera_accuracy(a):
     path = read_pose_file(a.path).relative_to_first()
     rendered = path
     if a.coverage:
-        from ..coverage import read_coverage
+        from ..coverage import read_framing
 
-        table = read_coverage(a.coverage)
-        if {"zoom", "damping"} <= set(table) and table["zoom"].notna().any():
-            zoom, damping = float(table["zoom"].iloc[0]), float(table["damping"].iloc[0])
-            rendered = apply_framing(path, Framing("fit", zoom, damping))
+        framing = read_framing(a.coverage)
+        if framing is not None:
+            rendered = apply_framing(path, Framing("fit", *framing))
     n = min(len(frames), len(path))
     h, w = frames.shape[1:3]
     # the frames were made with the rendered intrinsics (fit zooms in), at this video's own size
@@ -202,8 +202,11 @@ def cmd_camera_accuracy(a):
                            estimator=a.estimator)
     row.update(errors["requested"].as_dict())
     row.update({f"{c}_rendered": getattr(errors["rendered"], c) for c in ("rot_err", "trans_err", "cam_mc")})
-    with atomic_path(a.out) as tmp:
-        pd.DataFrame([row]).to_csv(tmp, index=False)
+    with atomic_path(a.out) as tmp, open(tmp, "w", newline="") as f:
+        # written as pandas writes it (NaN as an empty field), without importing pandas
+        writer = csv.DictWriter(f, fieldnames=list(row), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow({k: "" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()})
 
 
 def cmd_summarize(a):
@@ -408,7 +411,7 @@ def _add_scoring_commands(sub) -> None:
                    default=schema_default("metrics", "camera", "estimator"),
                    help="structure from motion (falls back to two-view without a model) or two-view (default: %(default)s)")
     s.add_argument("--trials", type=int, default=schema_default("metrics", "camera", "trials"),
-                   help="RANSAC seeds averaged (default: %(default)s)")
+                   help="estimates averaged: SfM seeds, or two-view on the frames then dithered copies (default: %(default)s)")
     s.add_argument("--image", default="")
     s.add_argument("--motion", default="")
     s.add_argument("--chain", default="")
