@@ -123,3 +123,28 @@ def test_a_pose_is_checked_against_its_own_matches(truck):
     turned[:, :3] = Rotation.from_euler("x", 5, degrees=True).as_matrix() @ true[:, :3]
     assert explained_matches(true, a, b, k) > 0.8 * len(a)
     assert explained_matches(turned, a, b, k) < 0.2 * len(a)
+
+
+def test_the_camera_job_estimates_at_the_comparison_size(tmp_path):
+    """`roomtour camera-accuracy --compare-size` scores a half-size video as the study's fidelity
+    metrics see it: resized with the metrics' kernel, intrinsics at that size."""
+    import csv
+
+    from roomtour.camera import write_pose_file
+    from roomtour.cli import main
+    from roomtour.metrics import resize_frames
+    from roomtour.video import write_video
+
+    cam = preset_path("pan_left", 6, aspect=W / H, distance=0.6)
+    small = render_path(SCENES["bedroom"], cam, W // 2, H // 2, aa=1)
+    write_video(tmp_path / "raw.mkv", small)
+    write_pose_file(tmp_path / "path.txt", cam)
+    out = tmp_path / "camera.csv"
+    assert main(["camera-accuracy", str(tmp_path / "raw.mkv"), str(out), "--path", str(tmp_path / "path.txt"),
+                 "--trials", "1", "--compare-size", f"{W}x{H}", "--kernel", "bicubic"]) == 0
+    row = next(csv.DictReader(out.open()))
+    big = resize_frames(small, W, H, "bicubic")
+    want = camera_errors(big, intrinsics_matrix(cam.intrinsics[0], W, H), cam.relative_to_first().w2c, trials=1)
+    # the pose file rounds the path: equal to 1e-6 (at the video's own size: 0.19 rad on 3 frames, not 0.06 on 5)
+    assert float(row["rot_err"]) == pytest.approx(want.rot_err, rel=1e-6)
+    assert float(row["trans_err"]) == pytest.approx(want.trans_err, rel=1e-6)

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/benchmarks/camera_repeatability.py [--results results] [--draws 8]
 
 For every video of a finished study run (``results/videos/<image>/<motion>/<chain>.mkv`` with its camera path
-``results/paths/<motion>.txt``), the two-view estimate (one trial) of the video itself and of ``--draws - 1``
+``results/paths/<motion>.txt``), resized (bicubic) to the run's largest video size as the study's camera job
+does with its comparison size, the two-view estimate (one trial) of the video itself and of ``--draws - 1``
 copies dithered by at most one grey level (``roomtour.camera_accuracy.dithered``, seeds 1, 2, ...), each scored
 against the requested path. Prints a Markdown table (BENCHMARKS.md): per chain, the median over videos of the
 standard deviation of single estimates (RotErr, TransErr), the largest such deviation, and the largest range; then
@@ -22,7 +23,8 @@ import numpy as np
 from roomtour.camera import intrinsics_matrix, read_pose_file
 from roomtour.camera_accuracy import camera_errors, dithered
 from roomtour.config import schema_default
-from roomtour.video import read_video
+from roomtour.metrics import resize_frames
+from roomtour.video import read_video, video_info
 
 
 def main():
@@ -33,11 +35,13 @@ def main():
     results = Path(a.results)
     trials = schema_default("metrics", "camera", "trials")
     by_chain = defaultdict(list)
-    for video in sorted(results.glob("videos/*/*/*.mkv")):
+    videos = sorted(results.glob("videos/*/*/*.mkv"))
+    w, h = max(((video_info(v)["width"], video_info(v)["height"]) for v in videos), key=lambda s: s[0] * s[1])
+    for video in videos:
         image, motion, chain = video.parts[-3], video.parts[-2], video.stem
         path = read_pose_file(results / "paths" / f"{motion}.txt").relative_to_first()
-        frames = np.asarray(read_video(video))
-        n, h, w, _ = frames.shape
+        frames = resize_frames(np.asarray(read_video(video)), w, h, "bicubic")
+        n = len(frames)
         k = intrinsics_matrix(path.intrinsics[0], w, h)
         draws = [camera_errors(dithered(frames, s) if s else frames, k, path.w2c[:n], trials=1) for s in range(a.draws)]
         rot = np.array([d.rot_err for d in draws])

@@ -38,9 +38,13 @@ and a flow-based temporal consistency measure:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # imported where the table is built: the camera job resizes frames without it
+    import pandas as pd
 
 __all__ = [
     "RESIZE_KERNELS",
@@ -279,4 +283,6 @@ def video_metrics(
         rows["ref_psnr"] = rows["ref_ssim"] = np.full(n, np.nan)
     cw, ch = compare_size if compare_size else (frames.shape[2], frames.shape[1])
     rows["warp_error"] = np.concatenate([nan_pair, warp_error(resize_frames(frames, cw, ch, kernel))])
+    import pandas as pd
+
     return pd.DataFrame(rows)

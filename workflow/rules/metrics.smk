@@ -48,9 +48,12 @@ rule camera_accuracy:
     params:
         estimator=config["metrics"]["camera"]["estimator"],
         trials=config["metrics"]["camera"]["trials"],
+        size=f"{COMPARE_W}x{COMPARE_H}",
+        kernel=config["metrics"]["resize_kernel"],
     shell:
         "python -m roomtour --threads {threads} camera-accuracy {input.video:q} {output:q}"
         " --path {input.path:q} --coverage {input.coverage:q}"
         " --estimator {params.estimator:q} --trials {params.trials}"
+        " --compare-size {params.size} --kernel {params.kernel:q}"
         " --image {wildcards.image:q} --motion {wildcards.motion:q} --chain {wildcards.chain:q}"
         " 2> {log:q}"

@@ -185,6 +185,12 @@ def cmd_camera_accuracy(a):
     from ..video import atomic_path, read_video
 
     frames = read_video(a.video)
+    if a.compare_size and tuple(a.compare_size) != (frames.shape[2], frames.shape[1]):
+        from ..metrics import resize_frames
+
+        # at the study's one comparison size, as fidelity is: SIFT on a 2x larger frame finds
+        # more and finer matches, which would credit upscaling chains with a steadier camera
+        frames = resize_frames(frames, *a.compare_size, a.kernel)
     path = read_pose_file(a.path).relative_to_first()
     rendered = path
     if a.coverage:
@@ -412,6 +418,10 @@ def _add_scoring_commands(sub) -> None:
                    help="structure from motion (falls back to two-view without a model) or two-view (default: %(default)s)")
     s.add_argument("--trials", type=int, default=schema_default("metrics", "camera", "trials"),
                    help="estimates averaged: SfM seeds, or two-view on the frames then dithered copies (default: %(default)s)")
+    s.add_argument("--compare-size", type=_size, metavar="WxH",
+                   help="estimate at this size (the study's comparison size; default: the video's own)")
+    s.add_argument("--kernel", default=schema_default("metrics", "resize_kernel"),
+                   choices=schema_choices("metrics", "resize_kernel"), help="resize kernel (default: %(default)s)")
     s.add_argument("--image", default="")
     s.add_argument("--motion", default="")
     s.add_argument("--chain", default="")
