@@ -309,12 +309,17 @@ def _estimates(frames, intrinsics, estimator: str, trials: int, min_inliers: int
         relative_poses(dithered(frames, seed), k, seed, min_inliers) for seed in range(1, trials)], "two-view"
 
 
-def camera_errors(frames: np.ndarray, intrinsics: np.ndarray, w2c, trials: int = 3, min_baseline: float = 0.05,
-                  min_inliers: int = 15, estimator: str = "two-view"):
+def camera_errors(frames: np.ndarray, intrinsics: np.ndarray, w2c, trials: int | None = None,
+                  min_baseline: float = 0.05, min_inliers: int = 15, estimator: str | None = None):
     """RotErr, TransErr and CamMC of a video (``frames`` (T, H, W, 3) uint8) against the path ``w2c``
     (T, 3, 4) it should follow, averaged over ``trials`` estimates (see the module docstring).
     ``w2c`` may be a dict of named paths: then a dict of :class:`CameraErrors` is returned, every
     path scored against the same estimates."""
+    from .config import schema_default
+
+    # the study's settings unless told otherwise: one source of defaults (the config schema)
+    trials = schema_default("metrics", "camera", "trials") if trials is None else trials
+    estimator = schema_default("metrics", "camera", "estimator") if estimator is None else estimator
     paths = w2c if isinstance(w2c, dict) else {"": w2c}
     n = len(frames)
     refs = {name: _relative_path(p)[:n] for name, p in paths.items()}
