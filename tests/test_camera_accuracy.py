@@ -8,8 +8,8 @@ from roomtour.camera_accuracy import camera_errors, dithered, relative_poses
 from roomtour.scenes import SCENES, render_path
 
 W, H = 256, 176
-# The estimator's floor on exact renders of the procedural rooms (scripts/benchmarks/camera_floor.py, BENCHMARKS.md): 0.006-0.034
-# rad per frame (0.009 on the living room's turn); a video that follows its turn must stay within 0.02 per frame.
+# The estimator's floor on exact renders of the procedural rooms (scripts/benchmarks/camera_floor.py, BENCHMARKS.md): 0.005-0.030
+# rad per frame (0.005 on the living room's turn); a video that follows its turn must stay within 0.02 per frame.
 ROT_TOLERANCE_PER_FRAME = 0.02
 # Structure from motion's floor on the same renders (pan and orbit, scripts/benchmarks/camera_floor.py --estimator
 # sfm): RotErr 0.0016-0.0051 rad per frame, TransErr 0.083-0.160 over 15 frames (0.006-0.011 per frame). A video

@@ -62,6 +62,7 @@ import numpy as np
 __all__ = ["CameraErrors", "ESTIMATORS", "relative_poses", "sfm_poses", "explained_matches", "dithered", "camera_errors"]
 
 ESTIMATORS = ("sfm", "two-view")
+FAR_POINT_BASELINES = 1e4  # recoverPose's distance cut-off, in baselines: in effect none
 
 
 @dataclass
@@ -209,7 +210,10 @@ def _two_view(a: np.ndarray, b: np.ndarray, k: np.ndarray, min_inliers: int):
             return np.hstack([rot, np.zeros((3, 1))])
     if e is None or e.shape != (3, 3) or n_e < min_inliers:
         return None
-    inliers, r, t, _ = cv2.recoverPose(e, a, b, k, mask=emask)
+    # every inlier votes in the cheirality check, however far: OpenCV's default leaves out points
+    # beyond 50 baselines, which in a room is all of them while a slow camera has moved a few cm
+    # (such frames went unestimated, and a sum over estimated frames then favoured the video)
+    inliers, r, t, _, _ = cv2.recoverPose(e, a, b, k, distanceThresh=FAR_POINT_BASELINES, mask=emask)
     if inliers < min_inliers:
         return None
     return np.hstack([r, t.reshape(3, 1) / max(np.linalg.norm(t), 1e-12)])
