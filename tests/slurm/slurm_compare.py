@@ -56,6 +56,14 @@ def stop_cluster(state: Path) -> None:
     subprocess.run(["bash", str(SLURM_LOCAL), "stop", str(state)], check=False)
 
 
+def daemons_left(state: Path) -> list[str]:
+    """PIDs of anything of the test cluster still running: a process naming its state directory,
+    or a job-step daemon (slurmstepd) of its jobs, which outlives slurmd (slurm_local.sh left)."""
+    named = subprocess.run(["pgrep", "-f", str(state)], capture_output=True, text=True).stdout.split()
+    steps = subprocess.run(["bash", str(SLURM_LOCAL), "left", str(state)], capture_output=True, text=True).stdout.split()
+    return sorted(set(named) | set(steps))
+
+
 def compare_runs(a: Path, b: Path) -> list[str]:
     """Differences between two finished runs: per-video metrics and every video's decoded frames."""
     import numpy as np
@@ -124,7 +132,7 @@ def run(config: Path, base: Path) -> dict:
         "slurm_jobs": len(submitted),
         "gpu_jobs": sorted(j["comment"] for j in submitted if j["gpu"]),
         "differences": compare_runs(local_dir, slurm_dir),
-        "daemons_left": subprocess.run(["pgrep", "-f", str(state)], capture_output=True, text=True).stdout.split(),
+        "daemons_left": daemons_left(state),
     }
 
 

@@ -4,6 +4,8 @@
 #   tests/slurm/slurm_local.sh start DIR   # munged + slurmctld + slurmd, state and logs under DIR;
 #                                      # prints "export SLURM_CONF=DIR/slurm.conf"
 #   tests/slurm/slurm_local.sh stop DIR    # stops exactly the daemons it started (by their PID files)
+#                                      # and the job-step daemons of this cluster's jobs
+#   tests/slurm/slurm_local.sh left DIR    # prints the PIDs of any of them still running
 #
 # Needs Debian's munge, slurmctld, slurmd and slurm-client packages and root
 # (the daemons run as root here). No accounting daemon: sacct cannot report
@@ -17,8 +19,18 @@
 # tagged gpu=1 are routed with --gpus and serialised, as on a one-GPU node.
 set -euo pipefail
 
-cmd=${1:?usage: slurm_local.sh start|stop DIR}
-dir=$(mkdir -p "${2:?usage: slurm_local.sh start|stop DIR}" && cd "$2" && pwd)
+cmd=${1:?usage: slurm_local.sh start|stop|left DIR}
+dir=$(mkdir -p "${2:?usage: slurm_local.sh start|stop|left DIR}" && cd "$2" && pwd)
+
+cluster_steps() {  # PIDs of slurmstepd processes of this cluster's jobs
+    # slurmstepd double-forks away from slurmd and outlives it (a step still reporting its
+    # job's end waits for a slurmd that is gone); it carries this cluster's SLURM_CONF
+    local p
+    for p in $(pgrep -x slurmstepd || true); do
+        { tr '\0' '\n' < "/proc/$p/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$dir/slurm.conf" && echo "$p"
+    done
+    return 0
+}
 
 stop_pid() {  # stop one daemon by its PID file, wait for it to exit
     local pidfile=$1
@@ -104,14 +116,21 @@ stop)
     stop_pid "$dir/slurmd.pid"
     stop_pid "$dir/slurmctld.pid"
     stop_pid "$dir/munged.pid"
+    for pid in $(cluster_steps); do kill -9 "$pid" 2>/dev/null || true; done
     if [[ -f $dir/linked_default_conf ]]; then
         link=$(cat "$dir/linked_default_conf")
         [[ -L $link && $(readlink "$link") == "$dir/slurm.conf" ]] && rm -f "$link"
         rm -f "$dir/linked_default_conf"
     fi
     ;;
+left)
+    for pidfile in "$dir"/slurmd.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+        [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
+    done
+    cluster_steps
+    ;;
 *)
-    echo "usage: slurm_local.sh start|stop DIR" >&2
+    echo "usage: slurm_local.sh start|stop|left DIR" >&2
     exit 2
     ;;
 esac
