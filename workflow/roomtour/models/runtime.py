@@ -30,7 +30,8 @@ def inference_precision(device, precision: str = "auto") -> str:
     """The number format a network's convolutions run in on ``device``.
 
     ``"auto"``: ``"bf16"`` on a CPU with native bf16 (:func:`cpu_has_native_bf16`; FastDVDnet
-    2x faster, frames within 2 grey levels of fp32, BENCHMARKS.md), else ``"fp32"`` (CUDA
+    2x faster with frames within 2 grey levels of fp32, Real-ESRGAN compact 3.4x within 3;
+    BENCHMARKS.md), else ``"fp32"`` (CUDA
     included: its convolutions already use TF32).  ``"fp16"`` is for CUDA only.
     """
     from ..errors import RoomtourError
