@@ -18,6 +18,12 @@ SFM_ROT_PER_FRAME, SFM_TRANS_PER_FRAME = 0.02, 0.045
 
 
 @pytest.fixture(scope="module")
+def truck():
+    cam = preset_path("pan_left", 8, aspect=W / H, distance=0.6)
+    return render_path(SCENES["bedroom"], cam, W, H, aa=1), cam
+
+
+@pytest.fixture(scope="module")
 def turn():
     cam = preset_path("look_left", 6, aspect=W / H, angle_deg=15)
     return render_path(SCENES["living"], cam, W, H, aa=1), cam
@@ -49,11 +55,10 @@ def test_a_video_that_ignores_its_path_scores_worse(turn):
     assert frozen.cam_mc > 5 * follows.cam_mc
 
 
-def test_two_view_trials_average_dithered_draws_not_replicas():
+def test_two_view_trials_average_dithered_draws_not_replicas(truck):
     """OpenCV's RANSAC gives the same pose for the same matches whatever the seed, so a second
     two-view trial re-estimates from the frames dithered by at most one grey level."""
-    cam = preset_path("pan_left", 6, aspect=W / H, distance=0.6)
-    frames = render_path(SCENES["bedroom"], cam, W, H, aa=1)
+    frames, cam = truck
     k = intrinsics_matrix(cam.intrinsics[0], W, H)
     jitter = dithered(frames, 1)
     assert np.abs(jitter.astype(int) - frames).max() == 1
@@ -83,12 +88,6 @@ def test_a_flat_video_is_marked_not_scored():
     err = camera_errors(frames, intrinsics_matrix(cam.intrinsics[0], W, H), cam.w2c, trials=1)
     assert err.estimated == 0 and err.unestimated == 3
     assert np.isnan(err.rot_err) and np.isnan(err.cam_mc)
-
-
-@pytest.fixture(scope="module")
-def truck():
-    cam = preset_path("pan_left", 8, aspect=W / H, distance=0.6)
-    return render_path(SCENES["bedroom"], cam, W, H, aa=1), cam
 
 
 def test_structure_from_motion_recovers_a_known_truck(truck):

@@ -86,10 +86,9 @@ def read_framing(path) -> tuple[float, float] | None:
 
     def number(text):
         try:
-            value = float(text)
-        except (TypeError, ValueError):
+            return float(text)
+        except (TypeError, ValueError):  # an empty field: pandas wrote NaN
             return math.nan
-        return value
 
     if "zoom" not in rows[0] or "damping" not in rows[0] or all(math.isnan(number(r["zoom"])) for r in rows):
         return None
