@@ -36,7 +36,8 @@ def main():
     trials = schema_default("metrics", "camera", "trials")
     by_chain = defaultdict(list)
     videos = sorted(results.glob("videos/*/*/*.mkv"))
-    w, h = max(((video_info(v)["width"], video_info(v)["height"]) for v in videos), key=lambda s: s[0] * s[1])
+    sizes = [(info["width"], info["height"]) for info in map(video_info, videos)]
+    w, h = max(sizes, key=lambda s: s[0] * s[1])
     for video in videos:
         image, motion, chain = video.parts[-3], video.parts[-2], video.stem
         path = read_pose_file(results / "paths" / f"{motion}.txt").relative_to_first()

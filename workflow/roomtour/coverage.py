@@ -63,10 +63,17 @@ def read_coverage(path) -> pd.DataFrame:
         table = pd.read_csv(path)
     except (OSError, ValueError) as exc:
         raise RoomtourError(path, f"cannot read the coverage table ({exc.__class__.__name__})") from None
-    missing = [c for c in ["frame", *COLUMNS] if c not in table]
+    _check_columns(path, list(table.columns))
+    return table
+
+
+def _check_columns(path, columns: list) -> None:
+    """One-line error naming ``path`` when the columns of a coverage table are missing."""
+    from .errors import RoomtourError
+
+    missing = [c for c in ["frame", *COLUMNS] if c not in columns]
     if missing:
         raise RoomtourError(path, f"not a coverage table (no column {', '.join(missing)})")
-    return table
 
 
 def read_framing(path) -> tuple[float, float] | None:
@@ -80,9 +87,7 @@ def read_framing(path) -> tuple[float, float] | None:
             rows = list(csv.DictReader(f))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise RoomtourError(path, f"cannot read the coverage table ({exc.__class__.__name__})") from None
-    missing = [c for c in ["frame", *COLUMNS] if not rows or c not in rows[0]]
-    if missing:
-        raise RoomtourError(path, f"not a coverage table (no column {', '.join(missing)})")
+    _check_columns(path, list(rows[0]) if rows else [])
 
     def number(text):
         try:
