@@ -19,7 +19,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX), where oneDNN's
-    bf16 convolutions run about twice as fast as fp32; elsewhere they are emulated, and slower."""
+    bf16 convolutions run 1.7-1.9x as fast as fp32; elsewhere they are emulated, and slower."""
     import torch
 
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
@@ -30,7 +30,7 @@ def inference_precision(device, precision: str = "auto") -> str:
     """The number format a network's convolutions run in on ``device``.
 
     ``"auto"``: ``"bf16"`` on a CPU with native bf16 (:func:`cpu_has_native_bf16`; FastDVDnet
-    2x faster with frames within 2 grey levels of fp32, Real-ESRGAN compact 3.4x within 3;
+    1.7-1.9x faster with frames within 2 grey levels of fp32, Real-ESRGAN compact 1.7x within 3;
     BENCHMARKS.md), else ``"fp32"`` (CUDA
     included: its convolutions already use TF32).  ``"fp16"`` is for CUDA only.
     """
