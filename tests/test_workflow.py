@@ -240,6 +240,12 @@ def test_tour_target_caches_shots_and_changing_the_music_only_remuxes(tmp_path):
     cfg_path.write_text(yaml.safe_dump(cfg))
     counts = job_counts(snakemake(work, "-n", configfile=cfg_path).stdout)
     assert counts == {"tour_mux": 4, "all": 1, "total": 5}
+    # no poster or contact sheet where the listing asks for none, and the videos do not change
+    cfg["tours"]["oak"].update(poster=False, contact_sheet=False)
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    assert job_counts(snakemake(work, "-n", configfile=cfg_path).stdout) == counts
+    fresh = job_counts(snakemake(tmp_path / "fresh", "-n", configfile=cfg_path).stdout)
+    assert "tour_poster" not in fresh and "tour_contact_sheet" not in fresh and fresh["tour_video"] == 4
 
 
 def test_invalid_config_stops_with_one_clear_line(tmp_path):

@@ -31,6 +31,8 @@ JOB_LOGS = {
     "train_fastdvdnet": "train_fastdvdnet.log",
     "tour_shot": "tour_shot/{listing}/{fmt}/{shot}.log",
     "tour_video": "tour_video/{listing}/{fmt}{variant}.log",
+    "tour_poster": "tour_poster/{listing}/{fmt}{variant}.log",
+    "tour_contact_sheet": "tour_contact_sheet/{listing}/{fmt}{variant}.log",
     "tour_mux": "tour_mux/{listing}/{fmt}{variant}.log",
 }
 

@@ -290,6 +290,7 @@ TOUR_CARDS_ONLY = {
     "poster",
     "contact_sheet",
 }
+TOUR_STILLS_ONLY = {"poster", "contact_sheet"}
 _TOUR_SHOTS = {}
 
 
@@ -344,6 +345,13 @@ def tour_shot(listing, name):
     raise WorkflowError(f"roomtour: tours.{listing}: no photo named {name!r}")
 
 
+def tour_shot_videos(listing, fmt, ext=".mp4"):
+    """The listing's shot files of one format, in tour order (``ext``: the video or ``.coverage.csv``)."""
+    return [
+        f"{R}/tours/{listing}/{fmt}/shots/{s.name}{ext}" for s in tour_shots(listing)
+    ]
+
+
 def tour_seconds_arg(listing, name):
     seconds = tour_shot(listing, name).seconds
     return f"--seconds {float(seconds)}" if seconds else ""
@@ -378,15 +386,20 @@ def tour_mux_inputs(wc):
 
 
 def tour_targets():
+    """Each listing's videos, and the poster and contact sheet beside each where asked for."""
     from roomtour.tour import TourOptions
 
     targets = []
     for listing, spec in config.get("tours", {}).items():
-        variants = TourOptions.from_spec(spec).variants
+        options = TourOptions.from_spec(spec)
+        beside = (
+            [".mp4"]
+            + [".jpg"] * options.poster
+            + [".contact.png"] * options.contact_sheet
+        )
         for fmt in spec["formats"]:
             for suffix, variant in TOUR_VARIANTS.items():
-                if variant in variants:
-                    targets.append(
-                        f"{R}/tours/{listing}/{fmt.replace(':', 'x')}{suffix}.mp4"
-                    )
+                if variant in options.variants:
+                    stem = f"{R}/tours/{listing}/{fmt.replace(':', 'x')}{suffix}"
+                    targets += [stem + ext for ext in beside]
     return targets

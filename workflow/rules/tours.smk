@@ -37,20 +37,11 @@ rule tour_shot:
 
 rule tour_video:
     input:
-        shots=lambda wc: [
-            f"{R}/tours/{wc.listing}/{wc.fmt}/shots/{s.name}.mp4"
-            for s in tour_shots(wc.listing)
-        ],
+        shots=lambda wc: tour_shot_videos(wc.listing, wc.fmt),
         first=lambda wc: str(tour_shots(wc.listing)[0].path),
         last=lambda wc: str(tour_shots(wc.listing)[-1].path),
-        first_coverage=lambda wc: (
-            f"{R}/tours/{wc.listing}/{wc.fmt}/shots/"
-            f"{tour_shots(wc.listing)[0].name}.coverage.csv"
-        ),
     output:
-        video=f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.silent.mp4",
-        poster=f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.jpg",
-        contact_sheet=f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.contact.png",
+        f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.silent.mp4",
     log:
         log_path(R, "tour_video"),
     conda:
@@ -60,13 +51,58 @@ rule tour_video:
         mem_mb=config["resources"]["tours"]["mem_mb"],
         runtime=config["resources"]["tours"]["runtime"],
     params:
-        spec=lambda wc: tour_spec(wc.listing, wc.fmt, leave_out=TOUR_MUX_ONLY),
+        spec=lambda wc: tour_spec(
+            wc.listing, wc.fmt, leave_out=TOUR_MUX_ONLY | TOUR_STILLS_ONLY
+        ),
         variant=lambda wc: TOUR_VARIANTS[wc.variant],
     shell:
-        "python -m roomtour --threads {threads} tour-assemble {output.video:q} {input.shots:q}"
+        "python -m roomtour --threads {threads} tour-assemble {output:q} {input.shots:q}"
         " --first-photo {input.first:q} --last-photo {input.last:q} --variant {params.variant:q}"
-        " --first-coverage {input.first_coverage:q} --poster {output.poster:q}"
-        " --contact-sheet {output.contact_sheet:q} --spec {params.spec:q} 2> {log:q}"
+        " --spec {params.spec:q} 2> {log:q}"
+
+
+# Poster and contact sheet are targets of their own, so a listing with `poster: false` or
+# `contact_sheet: false` gets none (the tour's video does not change with them).
+rule tour_poster:
+    input:
+        shot=lambda wc: tour_shot_videos(wc.listing, wc.fmt)[0],
+        coverage=lambda wc: tour_shot_videos(wc.listing, wc.fmt, ".coverage.csv")[0],
+    output:
+        f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.jpg",
+    log:
+        log_path(R, "tour_poster"),
+    conda:
+        "../../envs/cpu.yaml"
+    resources:
+        mem_mb=config["resources"]["tours"]["mem_mb"],
+        runtime=config["resources"]["tours"]["runtime"],
+    shell:
+        "python -m roomtour tour-poster {output:q} {input.shot:q} --coverage {input.coverage:q} 2> {log:q}"
+
+
+rule tour_contact_sheet:
+    input:
+        shots=lambda wc: tour_shot_videos(wc.listing, wc.fmt),
+        first=lambda wc: str(tour_shots(wc.listing)[0].path),
+        last=lambda wc: str(tour_shots(wc.listing)[-1].path),
+    output:
+        f"{R}/tours/{{listing}}/{{fmt}}{{variant}}.contact.png",
+    log:
+        log_path(R, "tour_contact_sheet"),
+    conda:
+        "../../envs/cpu.yaml"
+    resources:
+        mem_mb=config["resources"]["tours"]["mem_mb"],
+        runtime=config["resources"]["tours"]["runtime"],
+    params:
+        spec=lambda wc: tour_spec(
+            wc.listing, wc.fmt, leave_out=TOUR_MUX_ONLY | TOUR_STILLS_ONLY
+        ),
+        variant=lambda wc: TOUR_VARIANTS[wc.variant],
+    shell:
+        "python -m roomtour tour-contact-sheet {output:q} {input.shots:q}"
+        " --first-photo {input.first:q} --last-photo {input.last:q} --variant {params.variant:q}"
+        " --spec {params.spec:q} 2> {log:q}"
 
 
 rule tour_mux:

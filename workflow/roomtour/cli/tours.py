@@ -130,63 +130,89 @@ def cmd_tour_segment(a):
         write_coverage(a.coverage, table)
 
 
-def cmd_tour_assemble(a):
-    from ..tour import CARD_SECONDS, card, crossfade, repeat
+def _variant_cards(a, options):
+    """One variant's title card, badge and closing card (None where it has none), as in `roomtour tour`."""
+    from ..tour import card
     from ..tour.cards import Badge, closing_card, contact_details, load_logo
-    from ..tour.deliver import contact_sheet, thumbnail
-    from ..tour.platforms import delivery_h264
-    from ..images import read_image, write_image
-    from ..video import VideoWriter, iter_frames, probe
+    from ..images import read_image
 
-    options = _spec_options(a)
     w, h = options.size_px
     branded = a.variant == "branded"
     first = read_image(a.first_photo) if a.first_photo else None
     last = read_image(a.last_photo) if a.last_photo else None
-    cards_n = options.frames_for(CARD_SECONDS)
-    tiles = []  # (place in the timeline, label, thumbnail) for the contact sheet
-    items = []
-
-    def held(label, frame, place):
-        tiles.append((place, label, thumbnail(frame)))
-        return repeat(frame, cards_n)
-
+    title = None
     if options.title:
         clean = branded or not contact_details(options.title, options)
-        items.append(held("title", card(options.title if clean else "", w, h, first), 0))
+        title = card(options.title if clean else "", w, h, first)
     badge_text = " · ".join(x for x in (options.price, options.address) if x)
     badge = Badge(badge_text, w, h) if badge_text and branded else None
-    # the poster: the first shot's frame with the most of the photo in it (its coverage table)
-    best = -1
-    if a.first_coverage:
-        from ..coverage import read_coverage
-
-        best = int(read_coverage(a.first_coverage)["visible"].to_numpy(float).argmax())
-    poster = []
-
-    def shot(index, path):
-        middle = int(round(probe(path)["duration"] * options.fps)) // 2
-        for i, frame in enumerate(iter_frames(path)):
-            if index == 0 and i == best:
-                poster.append(frame.copy())  # before the badge: the poster is for every listing
-            if badge is not None:
-                frame = frame.copy()
-                badge.blend(frame)
-            if i == middle:
-                tiles.append((index + 1, f"{index + 1} {Path(path).stem}", thumbnail(frame)))
-            yield frame
-
-    items += [shot(i, p) for i, p in enumerate(a.segments)]
+    closing = None
     if options.outro or options.branded:
         logo = load_logo(options.logo) if options.logo and branded else None
-        items.append(held("closing", closing_card(options, w, h, last, branded, logo), len(a.segments) + 1))
+        closing = closing_card(options, w, h, last, branded, logo)
+    return title, badge, closing
+
+
+def _badged(frames, badge):
+    for frame in frames:
+        if badge is not None:
+            frame = frame.copy()
+            badge.blend(frame)
+        yield frame
+
+
+def cmd_tour_assemble(a):
+    from ..tour import CARD_SECONDS, crossfade, repeat
+    from ..tour.platforms import delivery_h264
+    from ..video import VideoWriter, iter_frames
+
+    options = _spec_options(a)
+    w, h = options.size_px
+    title, badge, closing = _variant_cards(a, options)
+    cards_n = options.frames_for(CARD_SECONDS)
+    items = [repeat(title, cards_n)] if title is not None else []
+    items += [_badged(iter_frames(p), badge) for p in a.segments]
+    if closing is not None:
+        items.append(repeat(closing, cards_n))
     with VideoWriter(a.out, w, h, options.fps, delivery_h264(w, h, options.fps, options.crf, options.preset)) as wr:
         for frame in crossfade(items, options.crossfade_frames):
             wr.write(frame)
-    if a.poster and poster:
-        write_image(a.poster, poster[0])
-    if a.contact_sheet and tiles:
-        write_image(a.contact_sheet, contact_sheet([(label, t) for _, label, t in sorted(tiles, key=lambda x: x[0])]))
+
+
+def cmd_tour_poster(a):
+    """The poster: the first shot's frame with the most of the photo in it (its coverage table),
+    without the badge, so every variant of a listing gets the same picture."""
+    from ..coverage import read_coverage
+    from ..errors import RoomtourError
+    from ..images import write_image
+    from ..video import iter_frames
+
+    best = int(read_coverage(a.coverage)["visible"].to_numpy(float).argmax())
+    for i, frame in enumerate(iter_frames(a.shot)):
+        if i == best:
+            write_image(a.out, frame)
+            return
+    raise RoomtourError(a.shot, f"has no frame {best}, which its coverage table {a.coverage} names")
+
+
+def cmd_tour_contact_sheet(a):
+    """One tile per card and shot (the shot's middle frame, badge included), in timeline order."""
+    from ..tour.deliver import contact_sheet, thumbnail
+    from ..images import write_image
+    from ..video import iter_frames, probe
+
+    options = _spec_options(a)
+    title, badge, closing = _variant_cards(a, options)
+    tiles = [("title", thumbnail(title))] if title is not None else []
+    for index, path in enumerate(a.segments, start=1):
+        middle = int(round(probe(path)["duration"] * options.fps)) // 2
+        for i, frame in enumerate(_badged(iter_frames(path), badge)):
+            if i == middle:
+                tiles.append((f"{index} {Path(path).stem}", thumbnail(frame)))
+                break
+    if closing is not None:
+        tiles.append(("closing", thumbnail(closing)))
+    write_image(a.out, contact_sheet(tiles))
 
 
 def cmd_tour_mux(a):
@@ -201,6 +227,14 @@ def cmd_tour_mux(a):
     else:
         with atomic_path(a.out) as tmp:
             shutil.copyfile(a.video, tmp)
+
+
+def _card_args(s) -> None:
+    """What a workflow step needs to draw one variant's cards: the photos behind them and the spec."""
+    s.add_argument("--first-photo", default="", help="the photo behind the title card")
+    s.add_argument("--last-photo", default="", help="the photo behind the closing card")
+    s.add_argument("--variant", choices=["branded", "unbranded"], default="branded")
+    s.add_argument("--spec", default="{}", help="the listing's tour options as JSON")
 
 
 def add_commands(sub) -> None:
@@ -232,14 +266,21 @@ def add_commands(sub) -> None:
     s = sub.add_parser("tour-assemble", help="(workflow step) shots + cards + transitions -> a silent tour MP4")
     s.add_argument("out")
     s.add_argument("segments", nargs="+")
-    s.add_argument("--first-photo", default="")
-    s.add_argument("--last-photo", default="")
-    s.add_argument("--variant", choices=["branded", "unbranded"], default="branded")
-    s.add_argument("--first-coverage", default="", help="the first shot's coverage table (picks the poster frame)")
-    s.add_argument("--poster", default="", help="JPEG to write: the poster")
-    s.add_argument("--contact-sheet", default="", help="PNG to write: one frame per card and shot")
-    s.add_argument("--spec", default="{}", help="the listing's tour options as JSON")
+    _card_args(s)
     s.set_defaults(func=cmd_tour_assemble)
+
+    s = sub.add_parser("tour-poster", help="(workflow step) the poster JPEG: the first shot's frame with the most "
+                                           "of the photo in it")
+    s.add_argument("out")
+    s.add_argument("shot", help="the first shot's video")
+    s.add_argument("--coverage", required=True, help="the first shot's coverage table")
+    s.set_defaults(func=cmd_tour_poster)
+
+    s = sub.add_parser("tour-contact-sheet", help="(workflow step) a PNG with one frame per card and shot")
+    s.add_argument("out")
+    s.add_argument("segments", nargs="+")
+    _card_args(s)
+    s.set_defaults(func=cmd_tour_contact_sheet)
 
     s = sub.add_parser("tour-mux", help="(workflow step) put music under a tour (or copy it)")
     s.add_argument("video")
