@@ -3,7 +3,7 @@ import pytest
 
 from roomtour.errors import RoomtourError
 from roomtour.images import fit_to_size, read_image, write_image
-from roomtour.video import read_video, video_info, write_preview, write_video
+from roomtour.video import read_video, video_info, video_tags, write_preview, write_video
 
 
 @pytest.mark.parametrize("shape", [(3, 33, 47, 3), (1, 16, 16, 3)])
@@ -14,6 +14,21 @@ def test_ffv1_round_trip_is_bit_exact(tmp_path, rng, shape):
     assert back.dtype == np.uint8 and back.shape == frames.shape
     assert np.array_equal(back, frames)
     assert video_info(tmp_path / "v.mkv")["fps"] == 12
+
+
+def test_tags_travel_in_the_file_and_leave_the_frames_alone(tmp_path, rng):
+    from roomtour.chains import processing
+
+    frames = rng.integers(0, 256, (3, 12, 10, 3), dtype=np.uint8)
+    write_video(tmp_path / "a.mkv", frames, tags={"roomtour_upscale": "lanczos x2",
+                                                  "roomtour_denoise": "fastdvdnet bf16 cpu"})
+    tags = video_tags(tmp_path / "a.mkv")
+    assert tags == {"roomtour_upscale": "lanczos x2", "roomtour_denoise": "fastdvdnet bf16 cpu"}
+    assert np.array_equal(read_video(tmp_path / "a.mkv"), frames)
+    # chain-step order, whatever order the file lists them in
+    assert processing(tags) == "denoise: fastdvdnet bf16 cpu; upscale: lanczos x2"
+    write_video(tmp_path / "b.mkv", frames)
+    assert video_tags(tmp_path / "b.mkv") == {} and processing({}) == ""
 
 
 def test_write_leaves_no_temporary_files(tmp_path, rng):

@@ -94,6 +94,15 @@ def test_grid_outputs_and_summary(finished_run):
     assert (res / "figures" / "metrics.png").stat().st_size > 0
     diffs = pd.read_csv(res / "paired_differences.csv")
     assert set(diffs.chain) == set(chains) - {"raw"}
+    # each video says what post-processed it, with which arithmetic and device, steps in chain order
+    done = pd.read_csv(res / "per_video.csv", keep_default_na=False).set_index(["motion", "chain"]).processing
+    fastdvdnet = r"denoise: fastdvdnet (fp32|bf16|fp16) (cpu|cuda\S*)"
+    for motion in cfg["motions"]:
+        assert done[motion, "raw"] == done[motion, "frozen"] == ""
+        assert re.fullmatch(fastdvdnet, done[motion, "dn"])
+        assert done[motion, "up"] == "upscale: lanczos x2"
+        assert re.fullmatch(fastdvdnet + "; upscale: lanczos x2", done[motion, "dn-up"])
+        assert done[motion, "up-dn"] == done[motion, "dn-up"]
 
 
 def test_chains_are_built_from_cached_intermediates(finished_run):

@@ -64,3 +64,27 @@ def required_chains(chains) -> list[str]:
             if sub not in out:
                 out.append(sub)
     return out
+
+
+# --------------------------------------------------------------------------- provenance
+
+TAG_PREFIX = "roomtour_"
+
+
+def step_tag(step: str, method: str, model, scale: float | None = None) -> dict[str, str]:
+    """The metadata tag a post-processing step writes into its video: the method, the upscale
+    factor, and for network methods the arithmetic and device they ran with (``precision:
+    auto`` resolves per host, so two machines may differ; the tag says which ran).
+
+    >>> step_tag("denoise", "fastdvdnet", type("M", (), {"precision": "bf16", "device": "cpu"})())
+    {'roomtour_denoise': 'fastdvdnet bf16 cpu'}
+    """
+    parts = [method] + ([f"x{scale:g}"] if scale else [])
+    parts += [str(x) for x in (getattr(model, "precision", None), getattr(model, "device", None)) if x]
+    return {TAG_PREFIX + step: " ".join(parts)}
+
+
+def processing(tags: dict[str, str]) -> str:
+    """A video's post-processing, from its tags, in chain-step order: e.g.
+    ``"denoise: fastdvdnet bf16 cpu; upscale: lanczos x2"``; ``""`` for a raw video."""
+    return "; ".join(f"{step}: {tags[TAG_PREFIX + step]}" for step in STEPS.values() if TAG_PREFIX + step in tags)

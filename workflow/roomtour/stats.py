@@ -41,6 +41,8 @@ def per_video(frame_rows: pd.DataFrame) -> pd.DataFrame:
     infinite; only a video whose every pair is identical (``frozen``) is
     ``inf``.  ``identical_pairs`` counts such pairs.  Coverage columns are
     averaged too, and ``min_visible`` is the worst frame's visible share.
+    ``processing`` (what post-processed the video, with which arithmetic and
+    device) is carried over.
     """
     cols = [c for c in METRIC_COLUMNS + COVERAGE_COLUMNS if c in frame_rows]
     groups = frame_rows.groupby(KEYS, sort=False)
@@ -51,6 +53,8 @@ def per_video(frame_rows: pd.DataFrame) -> pd.DataFrame:
         out["identical_pairs"] = groups["temporal_mse"].apply(lambda v: int((v == 0).sum())).to_numpy()
     if "visible" in frame_rows:
         out["min_visible"] = groups["visible"].min().to_numpy(float)
+    if "processing" in frame_rows:
+        out["processing"] = groups["processing"].first().fillna("").to_numpy()
     return out
 
 

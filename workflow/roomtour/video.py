@@ -299,9 +299,38 @@ def _encode(frames: np.ndarray, target: Path, fps: float, output: dict) -> None:
             writer.write(frame)
 
 
-def write_video(path: str | Path, frames, fps: float = 8.0) -> None:
-    """Write frames losslessly (FFV1, RGB planes, Matroska), atomically."""
-    _encode(_as_frames(frames), Path(path), fps, LOSSLESS)
+def write_video(path: str | Path, frames, fps: float = 8.0, tags: dict[str, str] | None = None) -> None:
+    """Write frames losslessly (FFV1, RGB planes, Matroska), atomically, with ``tags`` as the
+    file's global metadata (read back by :func:`video_tags`)."""
+    metadata = {f"metadata:g:{i}": f"{k}={v}" for i, (k, v) in enumerate((tags or {}).items())}
+    _encode(_as_frames(frames), Path(path), fps, {**LOSSLESS, **metadata})
+
+
+_TAG_RE = re.compile(r"^    (\w+)\s*: (.*)$")
+
+
+def video_tags(path: str | Path) -> dict[str, str]:
+    """The file's global metadata tags, names in lower case (Matroska stores them in upper case),
+    from ffmpeg's banner: e.g. the post-processing that made a study video (``roomtour_denoise``,
+    ``roomtour_upscale``), without the muxer's own ``encoder``."""
+    path = Path(path)
+    if not path.is_file():
+        raise RoomtourError(path, "video not found")
+    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    tags, inside = {}, False
+    for line in text.splitlines():
+        if line.startswith("Input #"):
+            continue
+        if line == "  Metadata:":
+            inside = True
+        elif inside and (m := _TAG_RE.match(line)):
+            if m.group(1).lower() != "encoder":
+                tags[m.group(1).lower()] = m.group(2).strip()
+        else:
+            inside = False
+            if line.startswith("  Duration") or "Stream #" in line:
+                break
+    return tags
 
 
 def write_preview(path: str | Path, frames, fps: float = 8.0, crf: int = 18) -> None:

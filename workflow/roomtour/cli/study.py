@@ -122,21 +122,26 @@ def cmd_render_depth(a):
 
 
 def cmd_denoise(a):
+    from ..chains import step_tag
     from ..denoisers import DENOISERS
-    from ..video import read_video, write_video
+    from ..video import read_video, video_tags, write_video
 
     den = DENOISERS.create(a.method, a.options, weights_dir=a.weights_dir)
     frames, fps = read_video(a.input, with_fps=True)
-    write_video(a.out, den.denoise(frames), fps=fps)
+    # the input's tags travel on: dn-up's video names both of its steps
+    tags = {**video_tags(a.input), **step_tag("denoise", a.method, den)}
+    write_video(a.out, den.denoise(frames), fps=fps, tags=tags)
 
 
 def cmd_upscale(a):
+    from ..chains import step_tag
     from ..upscalers import UPSCALERS
-    from ..video import read_video, write_video
+    from ..video import read_video, video_tags, write_video
 
     up = UPSCALERS.create(a.method, a.options, weights_dir=a.weights_dir)
     frames, fps = read_video(a.input, with_fps=True)
-    write_video(a.out, up.upscale(frames, a.scale), fps=fps)
+    tags = {**video_tags(a.input), **step_tag("upscale", a.method, up, a.scale)}
+    write_video(a.out, up.upscale(frames, a.scale), fps=fps, tags=tags)
 
 
 def cmd_freeze(a):
@@ -158,8 +163,9 @@ def cmd_preview(a):
 
 
 def cmd_metrics(a):
+    from ..chains import processing
     from ..metrics import video_metrics
-    from ..video import atomic_path, read_video
+    from ..video import atomic_path, read_video, video_tags
 
     frames = read_video(a.video)
     ref = read_video(a.reference) if a.reference else None
@@ -171,6 +177,7 @@ def cmd_metrics(a):
     df.insert(0, "chain", a.chain)
     df.insert(0, "motion", a.motion)
     df.insert(0, "image", a.image)
+    df["processing"] = processing(video_tags(a.video))
     with atomic_path(a.out) as tmp:
         df.to_csv(tmp, index=False)
 
