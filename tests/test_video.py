@@ -3,7 +3,7 @@ import pytest
 
 from roomtour.errors import RoomtourError
 from roomtour.images import fit_to_size, read_image, write_image
-from roomtour.video import read_video, video_info, video_tags, write_preview, write_video
+from roomtour.video import iter_frames, read_video, video_info, video_tags, write_preview, write_video
 
 
 @pytest.mark.parametrize("shape", [(3, 33, 47, 3), (1, 16, 16, 3)])
@@ -29,6 +29,16 @@ def test_tags_travel_in_the_file_and_leave_the_frames_alone(tmp_path, rng):
     assert processing(tags) == "denoise: fastdvdnet bf16 cpu; upscale: lanczos x2"
     write_video(tmp_path / "b.mkv", frames)
     assert video_tags(tmp_path / "b.mkv") == {} and processing({}) == ""
+
+
+def test_a_reader_may_stop_early(tmp_path, rng):
+    # more frames than a pipe holds, so the decoder is still writing when the reader stops
+    frames = rng.integers(0, 256, (30, 240, 320, 3), dtype=np.uint8)
+    write_video(tmp_path / "a.mkv", frames)
+    reader = iter_frames(tmp_path / "a.mkv")
+    assert np.array_equal(next(reader), frames[0])
+    reader.close()  # no "could not decode" for the decoder's broken pipe
+    assert np.array_equal(np.stack(list(iter_frames(tmp_path / "a.mkv"))), frames)
 
 
 def test_write_leaves_no_temporary_files(tmp_path, rng):

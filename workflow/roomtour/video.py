@@ -343,7 +343,10 @@ def write_preview(path: str | Path, frames, fps: float = 8.0, crf: int = 18) -> 
 
 
 def iter_frames(path: str | Path):
-    """Decode a video frame by frame (uint8 RGB), without holding it all in memory."""
+    """Decode a video frame by frame (uint8 RGB), without holding it all in memory.
+
+    A caller may stop early (``break``, or taking only the frames it needs): the decoder is
+    then stopped, and its broken pipe is not an error."""
     info = video_info(path)
     w, h = info["width"], info["height"]
     proc = (
@@ -353,16 +356,20 @@ def iter_frames(path: str | Path):
         .run_async(pipe_stdout=True, pipe_stderr=True, cmd=ffmpeg_exe())
     )
     size = w * h * 3
+    read_to_end = False
     try:
         while True:
             buf = proc.stdout.read(size)
             if len(buf) < size:
                 break
             yield np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+        read_to_end = True
     finally:
+        if not read_to_end:
+            proc.kill()
         proc.stdout.close()
         err = proc.stderr.read().decode(errors="replace").strip()
-        if proc.wait() != 0 and err:
+        if proc.wait() != 0 and err and read_to_end:
             raise RoomtourError(path, f"ffmpeg could not decode it ({err.splitlines()[-1]})")
 
 

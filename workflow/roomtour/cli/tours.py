@@ -154,6 +154,7 @@ def _variant_cards(a, options):
 
 
 def _badged(frames, badge):
+    """The frames with the badge drawn on copies (as they are without one)."""
     for frame in frames:
         if badge is not None:
             frame = frame.copy()
@@ -197,6 +198,8 @@ def cmd_tour_poster(a):
 
 def cmd_tour_contact_sheet(a):
     """One tile per card and shot (the shot's middle frame, badge included), in timeline order."""
+    from itertools import islice
+
     from ..tour.deliver import contact_sheet, thumbnail
     from ..images import write_image
     from ..video import iter_frames, probe
@@ -206,10 +209,8 @@ def cmd_tour_contact_sheet(a):
     tiles = [("title", thumbnail(title))] if title is not None else []
     for index, path in enumerate(a.segments, start=1):
         middle = int(round(probe(path)["duration"] * options.fps)) // 2
-        for i, frame in enumerate(_badged(iter_frames(path), badge)):
-            if i == middle:
-                tiles.append((f"{index} {Path(path).stem}", thumbnail(frame)))
-                break
+        frame = next(islice(iter_frames(path), middle, None))
+        tiles.append((f"{index} {Path(path).stem}", thumbnail(next(_badged([frame], badge)))))
     if closing is not None:
         tiles.append(("closing", thumbnail(closing)))
     write_image(a.out, contact_sheet(tiles))
