@@ -103,6 +103,7 @@ def test_grid_outputs_and_summary(finished_run):
         assert done[motion, "up"] == "upscale: lanczos x2"
         assert re.fullmatch(fastdvdnet + "; upscale: lanczos x2", done[motion, "dn-up"])
         assert done[motion, "up-dn"] == done[motion, "dn-up"]
+    assert "`up`: upscale: lanczos x2 ·" in md and "`dn-up`, `up-dn`: denoise: fastdvdnet" in md
 
 
 def test_chains_are_built_from_cached_intermediates(finished_run):

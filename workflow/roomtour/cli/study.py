@@ -259,6 +259,12 @@ def cmd_summarize(a):
         if moving.identical_pairs.sum():
             notes.append(f"{int(moving.identical_pairs.sum())} consecutive-frame pairs outside `frozen` are identical "
                          "(a path that pauses, or a generator that ignores part of the motion).")
+    if "processing" in videos:
+        made = videos[videos.processing != ""].groupby("processing", sort=False).chain.unique()
+        if len(made):
+            notes.append("Post-processing as run (method, arithmetic, device; `processing` in per_video.csv): "
+                         + " · ".join(f"{', '.join(f'`{c}`' for c in chains)}: {how}" for how, chains in made.items())
+                         + ".")
     from ..report import failure_report
 
     extra = coverage_report(videos, a.min_visible) + failure_report(a.missing, a.logs)
