@@ -17,7 +17,7 @@ def test_ffv1_round_trip_is_bit_exact(tmp_path, rng, shape):
 
 
 def test_tags_travel_in_the_file_and_leave_the_frames_alone(tmp_path, rng):
-    from roomtour.chains import processing
+    from roomtour.chains import processing, step_tags
 
     frames = rng.integers(0, 256, (3, 12, 10, 3), dtype=np.uint8)
     write_video(tmp_path / "a.mkv", frames, tags={"roomtour_upscale": "lanczos x2",
@@ -29,6 +29,10 @@ def test_tags_travel_in_the_file_and_leave_the_frames_alone(tmp_path, rng):
     assert processing(tags) == "denoise: fastdvdnet bf16 cpu; upscale: lanczos x2"
     write_video(tmp_path / "b.mkv", frames)
     assert video_tags(tmp_path / "b.mkv") == {} and processing({}) == ""
+    # a step carries only the post-processing tags on, not an imported MP4's own
+    write_preview(tmp_path / "c.mp4", frames)
+    assert "major_brand" in video_tags(tmp_path / "c.mp4") and step_tags(video_tags(tmp_path / "c.mp4")) == {}
+    assert step_tags({**tags, "major_brand": "isom"}) == tags
 
 
 def test_a_reader_may_stop_early(tmp_path, rng):

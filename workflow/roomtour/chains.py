@@ -84,6 +84,12 @@ def step_tag(step: str, method: str, model, scale: float | None = None) -> dict[
     return {TAG_PREFIX + step: " ".join(parts)}
 
 
+def step_tags(tags: dict[str, str]) -> dict[str, str]:
+    """The post-processing tags among a file's tags (not, say, an imported MP4's brand or date),
+    which a step carries into its output."""
+    return {k: v for k, v in tags.items() if k.startswith(TAG_PREFIX)}
+
+
 def processing(tags: dict[str, str]) -> str:
     """A video's post-processing, from its tags, in chain-step order: e.g.
     ``"denoise: fastdvdnet bf16 cpu; upscale: lanczos x2"``; ``""`` for a raw video."""

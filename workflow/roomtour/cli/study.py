@@ -122,25 +122,25 @@ def cmd_render_depth(a):
 
 
 def cmd_denoise(a):
-    from ..chains import step_tag
+    from ..chains import step_tag, step_tags
     from ..denoisers import DENOISERS
     from ..video import read_video, video_tags, write_video
 
     den = DENOISERS.create(a.method, a.options, weights_dir=a.weights_dir)
     frames, fps = read_video(a.input, with_fps=True)
     # the input's tags travel on: dn-up's video names both of its steps
-    tags = {**video_tags(a.input), **step_tag("denoise", a.method, den)}
+    tags = {**step_tags(video_tags(a.input)), **step_tag("denoise", a.method, den)}
     write_video(a.out, den.denoise(frames), fps=fps, tags=tags)
 
 
 def cmd_upscale(a):
-    from ..chains import step_tag
+    from ..chains import step_tag, step_tags
     from ..upscalers import UPSCALERS
     from ..video import read_video, video_tags, write_video
 
     up = UPSCALERS.create(a.method, a.options, weights_dir=a.weights_dir)
     frames, fps = read_video(a.input, with_fps=True)
-    tags = {**video_tags(a.input), **step_tag("upscale", a.method, up, a.scale)}
+    tags = {**step_tags(video_tags(a.input)), **step_tag("upscale", a.method, up, a.scale)}
     write_video(a.out, up.upscale(frames, a.scale), fps=fps, tags=tags)
 
 
