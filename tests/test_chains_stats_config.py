@@ -173,6 +173,22 @@ def test_camera_columns_join_the_per_video_table():
     assert diffs.loc[("frozen", "cam_mc"), "better"] == "no"  # a larger camera error is worse
 
 
+def test_the_report_leaves_out_rendered_path_columns_only_where_they_repeat_the_requested():
+    from roomtour.stats import rendered_is_requested
+
+    base = {"image": ["a", "a", "b", "b"], "motion": ["m"] * 4, "chain": ["raw", "frozen"] * 2,
+            "rot_err": [0.1, 1.0, 0.2, np.nan], "trans_err": [0.5, 4.0, 0.6, 4.2], "cam_mc": [0.6, 4.5, 0.7, 4.6]}
+    same = pd.DataFrame({**base, **{f"{c}_rendered": base[c] for c in ("rot_err", "trans_err", "cam_mc")}})
+    assert rendered_is_requested(same)  # NaN matches NaN
+    damped = same.assign(trans_err_rendered=[0.4, 4.0, 0.6, 4.2])  # one video rendered along a damped path
+    assert not rendered_is_requested(damped)
+    hidden = ("rot_err_rendered", "trans_err_rendered", "cam_mc_rendered")
+    md = markdown_report(chain_summary(same), paired_differences(same, samples=50), "t", [], hidden=hidden)
+    assert "TransErr (Σ frames)" in md and "vs rendered path" not in md
+    md = markdown_report(chain_summary(damped), paired_differences(damped, samples=50), "t", [])
+    assert "TransErr vs rendered path" in md
+
+
 def test_a_photo_directory_counts_identical_files_once(tmp_path, caplog):
     """Two copies of one photo would be two 'videos' and inflate n in the paired statistics."""
     import shutil

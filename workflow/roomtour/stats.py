@@ -211,11 +211,23 @@ def coverage_report(videos: pd.DataFrame, min_visible: float = MIN_VISIBLE) -> l
     return lines
 
 
+def rendered_is_requested(videos: pd.DataFrame) -> bool:
+    """Whether every video's camera accuracy against the path rendered equals the one against the
+    path requested (no ``fit`` damping or zoom anywhere), NaN matching NaN."""
+    pairs = [(c, f"{c}_rendered") for c in ("rot_err", "trans_err", "cam_mc")]
+    if not all(a in videos and b in videos for a, b in pairs):
+        return False
+    return all(np.allclose(videos[a].to_numpy(float), videos[b].to_numpy(float), rtol=0, atol=1e-12, equal_nan=True)
+               for a, b in pairs)
+
+
 def markdown_report(summary: pd.DataFrame, diffs: pd.DataFrame, title: str, notes: list[str],
-                    extra: list[str] | None = None) -> str:
+                    extra: list[str] | None = None, hidden: tuple[str, ...] = ()) -> str:
     """The poster-style table (mean ± std over videos), the paired-difference table and any
-    ``extra`` Markdown lines (coverage, failures), as Markdown."""
-    cols = [c for c in SCORED_COLUMNS if f"{c}_mean" in summary and summary[f"{c}_mean"].notna().any()]
+    ``extra`` Markdown lines (coverage, failures), as Markdown; ``hidden`` metrics are left out
+    of both tables (not of the CSV files)."""
+    cols = [c for c in SCORED_COLUMNS
+            if c not in hidden and f"{c}_mean" in summary and summary[f"{c}_mean"].notna().any()]
     lines = [f"# {title}", ""]
     lines += ["| chain | videos | " + " | ".join(LABELS[c] for c in cols) + " |"]
     lines += ["|---|---:|" + "---:|" * len(cols)]
@@ -225,7 +237,7 @@ def markdown_report(summary: pd.DataFrame, diffs: pd.DataFrame, title: str, note
     lines += ["", "## Paired difference to raw (mean over videos, 95% bootstrap interval)", ""]
     lines += ["| chain | metric | pairs | difference | 95% interval | better than raw |", "|---|---|---:|---:|---|---|"]
     for _, r in diffs.iterrows():
-        if r["n_pairs"] == 0:
+        if r["n_pairs"] == 0 or r["metric"] in hidden:
             continue
         dg = DIGITS[r["metric"]]
         ci = "–" if np.isnan(r["ci_low"]) else f"[{r['ci_low']:+.{dg}f}, {r['ci_high']:+.{dg}f}]"

@@ -226,7 +226,7 @@ def cmd_summarize(a):
     import pandas as pd
 
     from ..stats import (attach_camera, chain_summary, coverage_report, markdown_report, paired_differences,
-                         per_video, read_camera)
+                         per_video, read_camera, rendered_is_requested)
     from ..video import atomic_path
 
     rows = pd.concat([pd.read_csv(p) for p in a.metrics], ignore_index=True)
@@ -265,12 +265,17 @@ def cmd_summarize(a):
             notes.append("Post-processing as run (method, arithmetic, device; `processing` in per_video.csv): "
                          + " · ".join(f"{', '.join(f'`{c}`' for c in chains)}: {how}" for how, chains in made.items())
                          + ".")
+    hidden = ()
+    if rendered_is_requested(videos):
+        hidden = tuple(f"{c}_rendered" for c in ("rot_err", "trans_err", "cam_mc"))
+        notes.append("Every video was rendered along the path requested (no `fit` damping or zoom), so camera "
+                     "accuracy against the rendered path (`*_rendered` in the CSV tables) equals the columns shown.")
     from ..report import failure_report
 
     extra = coverage_report(videos, a.min_visible) + failure_report(a.missing, a.logs)
     if a.out_md:
         with atomic_path(a.out_md) as tmp:
-            tmp.write_text(markdown_report(summary, diffs, a.title, notes, extra))
+            tmp.write_text(markdown_report(summary, diffs, a.title, notes, extra, hidden))
 
 
 def cmd_figures(a):
