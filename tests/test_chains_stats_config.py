@@ -203,3 +203,19 @@ def test_a_photo_directory_counts_identical_files_once(tmp_path, caplog):
     sources = image_sources({"images": {"directory": str(tmp_path)}})
     assert sorted(sources) == ["a", "b"]
     assert any("a_copy.png" in r.getMessage() and "counted once" in r.getMessage() for r in caplog.records)
+
+
+def test_the_bar_chart_points_lower_for_errors_and_drops_repeated_panels(tmp_path, monkeypatch):
+    import roomtour.figures as figures
+    from roomtour.stats import chain_summary
+
+    videos = pd.DataFrame({"image": ["a", "a", "b", "b"], "motion": ["m"] * 4, "chain": ["raw", "frozen"] * 2,
+                           "ref_psnr": [30.0, 20.0, 31.0, 21.0], "warp_error": [0.01, 0.0, 0.02, 0.0],
+                           "trans_err": [0.5, 4.0, 0.6, 4.2], "trans_err_rendered": [0.5, 4.0, 0.6, 4.2]})
+    titles = []
+    monkeypatch.setattr(figures, "_save", lambda fig, *a, **k: titles.extend(ax.get_title() for ax in fig.axes))
+    figures.bar_chart(chain_summary(videos), tmp_path / "m.png")
+    assert titles == ["ref PSNR dB ↑", "warp error ↓", "TransErr (Σ frames) ↓"]
+    titles.clear()
+    figures.bar_chart(chain_summary(videos.assign(trans_err_rendered=[0.4, 4.0, 0.6, 4.2])), tmp_path / "m.png")
+    assert titles[-1] == "TransErr vs rendered path ↓"

@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .framing import MIN_VISIBLE  # noqa: E402
-from .stats import LABELS  # noqa: E402
+from .stats import HIGHER_IS_BETTER, LABELS  # noqa: E402
 from .video import atomic_path  # noqa: E402
 
 
@@ -24,13 +24,27 @@ def _save(fig, path, title: str, dpi: int) -> None:
     plt.close(fig)
 
 
+def _repeats(summary: pd.DataFrame, metric: str) -> bool:
+    """Whether a rendered-path camera panel would repeat the requested-path one bar for bar
+    (every video rendered along the path requested)."""
+    base = metric.removesuffix("_rendered")
+    if base == metric:
+        return False
+    return base in LABELS and all(
+        np.allclose(summary[f"{metric}_{stat}"].to_numpy(float), summary[f"{base}_{stat}"].to_numpy(float),
+                    rtol=0, atol=1e-12, equal_nan=True) for stat in ("mean", "std"))
+
+
 def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
-    """One panel per metric that has values; bars = mean over videos, error bars = std.
+    """One panel per metric that has values; bars = mean over videos, error bars = std; the arrow
+    says which way is better.  A rendered-path camera panel that repeats the requested-path one is
+    left out.
 
     Infinite means (the frozen baseline's temporal PSNR) are drawn as a hatched
     bar at the panel's top and labelled 'inf'.
     """
-    metrics = [m for m in LABELS if f"{m}_mean" in summary and summary[f"{m}_mean"].notna().any()]
+    metrics = [m for m in LABELS if f"{m}_mean" in summary and summary[f"{m}_mean"].notna().any()
+               and not _repeats(summary, m)]
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 3.4), squeeze=False)
     chains = list(summary["chain"])
     x = np.arange(len(chains))
@@ -44,7 +58,7 @@ def bar_chart(summary: pd.DataFrame, path, title: str = "") -> None:
             ax.bar(x[i], top * 1.05, color="white", edgecolor="#4C72B0", hatch="//")
             ax.text(x[i], top * 1.06, "inf", ha="center", va="bottom", fontsize=8)
         ax.set_xticks(x, chains, rotation=45, ha="right", fontsize=8)
-        ax.set_title(LABELS[m] + (" ↓" if m == "warp_error" else " ↑"), fontsize=9)
+        ax.set_title(LABELS[m] + (" ↑" if HIGHER_IS_BETTER[m] else " ↓"), fontsize=9)
         lo = np.nanmin(np.where(finite, mean - std, np.nan)) if finite.any() else 0
         if m.endswith("psnr") and finite.any():
             ax.set_ylim(max(0, lo - 2), top * 1.12)

@@ -20,7 +20,7 @@ KEYS = ["image", "motion", "chain"]
 CAMERA_COLUMNS = ["rot_err", "trans_err", "cam_mc", "rot_err_rendered", "trans_err_rendered", "cam_mc_rendered"]
 SCORED_COLUMNS = METRIC_COLUMNS + CAMERA_COLUMNS
 
-# Higher is better except for warp_error.
+# Higher is better except for the warp error and camera errors.
 HIGHER_IS_BETTER = {
     "temporal_psnr": True,
     "temporal_ssim": True,
