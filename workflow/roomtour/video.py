@@ -112,15 +112,20 @@ _STREAM_RE = re.compile(r"Stream #\d+:\d+.*?: Video: .*?(\d{2,5})x(\d{2,5})")
 _FPS_RE = re.compile(r"([\d.]+) fps")
 
 
+def _banner(path: Path) -> str:
+    """ffmpeg's report on a file (what ``ffmpeg -i`` prints: tags, duration, streams); the
+    ``imageio-ffmpeg`` wheel has no ffprobe."""
+    if not path.is_file():
+        raise RoomtourError(path, "video not found")
+    return subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+
+
 def video_info(path: str | Path) -> dict:
     """Width, height and frame rate of the first video stream (read from ffmpeg's banner)."""
     path = Path(path)
-    if not path.is_file():
-        raise RoomtourError(path, "video not found")
-    if path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         raise RoomtourError(path, "video file is empty (0 bytes)")
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
-    for line in proc.stderr.splitlines():
+    for line in _banner(path).splitlines():
         m = _STREAM_RE.search(line)
         if m:
             fps = _FPS_RE.search(line)
@@ -313,11 +318,8 @@ def video_tags(path: str | Path) -> dict[str, str]:
     """The file's global metadata tags, names in lower case (Matroska stores them in upper case),
     from ffmpeg's banner: e.g. the post-processing that made a study video (``roomtour_denoise``,
     ``roomtour_upscale``), without the muxer's own ``encoder``."""
-    path = Path(path)
-    if not path.is_file():
-        raise RoomtourError(path, "video not found")
-    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
     tags, inside = {}, False
+    text = _banner(Path(path))
     for line in text.splitlines():
         if line.startswith("Input #"):
             continue
@@ -380,9 +382,7 @@ def probe(path: str | Path) -> dict:
     "channels"} or None, "faststart"}``.  ``faststart`` is whether the MP4's index (``moov``)
     precedes its data (``mdat``), so browsers can start playing before the download ends."""
     path = Path(path)
-    if not path.is_file():
-        raise RoomtourError(path, "video not found")
-    text = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    text = _banner(path)
     out = {"duration": None, "bitrate_kbps": None, "video": None, "audio": None, "faststart": None}
     m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text)
     if m:
