@@ -89,3 +89,14 @@ def test_restoration_and_training_do_not_import_each_other():
     assert "from .restoration" not in (pkg / "training.py").read_text()
 
 
+
+
+@pytest.mark.parametrize("step", ["tour-poster", "tour-contact-sheet"])
+def test_tour_stills_of_a_file_that_is_not_a_video_are_one_line(step, tmp_path):
+    bad = tmp_path / "shot.mp4"
+    bad.write_text("not a video")
+    coverage = tmp_path / "shot.coverage.csv"
+    coverage.write_text("frame,visible,stretched,inpainted,extrapolated\n0,1.0,0,0,0\n")
+    args = [tmp_path / "out.png", bad] + (["--coverage", coverage] if step == "tour-poster" else [])
+    _one_line_error(_cli(step, *args), str(bad), "not a readable video")
+    assert not (tmp_path / "out.png").exists()

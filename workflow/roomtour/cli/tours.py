@@ -200,6 +200,7 @@ def cmd_tour_contact_sheet(a):
     """One tile per card and shot (the shot's middle frame, badge included), in timeline order."""
     from itertools import islice
 
+    from ..errors import RoomtourError
     from ..tour.deliver import contact_sheet, thumbnail
     from ..images import write_image
     from ..video import iter_frames, probe
@@ -208,7 +209,10 @@ def cmd_tour_contact_sheet(a):
     title, badge, closing = _variant_cards(a, options)
     tiles = [("title", thumbnail(title))] if title is not None else []
     for index, path in enumerate(a.segments, start=1):
-        middle = int(round(probe(path)["duration"] * options.fps)) // 2
+        info = probe(path)
+        if info["video"] is None or info["duration"] is None:
+            raise RoomtourError(path, "not a readable video (ffmpeg finds no video stream)")
+        middle = int(round(info["duration"] * options.fps)) // 2
         frame = next(islice(iter_frames(path), middle, None))
         tiles.append((f"{index} {Path(path).stem}", thumbnail(next(_badged([frame], badge)))))
     if closing is not None:
