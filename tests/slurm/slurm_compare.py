@@ -10,7 +10,10 @@ profile, checks that both produce the same per-video metrics and the same
 decoded frames, stops every daemon it started, and prints as JSON the timings,
 the Snakemake jobs (`jobs`) against the SLURM jobs they were submitted as
 (`slurm_jobs`, fewer where jobs are grouped) and which SLURM jobs asked for a
-GPU (`gpu_jobs`, by the executor's job comment).
+GPU (`gpu_jobs`, by the executor's job comment); and where the SLURM run's time went: the
+machine's busy CPU seconds during it (`slurm_busy_cpu_s`, `local_busy_cpu_s` for the local run)
+and, per SLURM job, the wait from its
+end to the executor noticing it (`status_delay_s`: mean and sum).
 Exit status 3: SLURM is not installed here (or not root).
 """
 
@@ -105,21 +108,59 @@ def slurm_jobs(env: dict) -> list[dict]:
     return jobs
 
 
+def busy_cpu_s() -> float:
+    """CPU seconds this machine has spent busy since boot, all cores and processes (/proc/stat):
+    the SLURM daemons and job steps run outside this process tree, so its own clock cannot count them."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def status_delays(state: Path, workdir: Path) -> list[float]:
+    """Per SLURM job, seconds from its end (slurmctld's log) to Snakemake reporting its jobs
+    finished (the first "Finished" line at or after it in the run's log; whole seconds there):
+    the wait for the executor's next status check."""
+    import datetime as dt
+    import re
+
+    ends = [dt.datetime.fromisoformat(m) for m in
+            re.findall(r"\[(\S+)\] _job_complete: JobId=\d+ done", (state / "slurmctld.log").read_text())]
+    seen, stamp = [], None
+    for log in sorted((workdir / ".snakemake" / "log").glob("*.snakemake.log")):
+        for line in log.read_text().splitlines():
+            m = re.match(r"\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]", line)
+            if m:
+                stamp = dt.datetime.strptime(m.group(1), "%a %b %d %H:%M:%S %Y")
+            elif line.startswith("Finished jobid") and stamp is not None:
+                seen.append(stamp)
+    delays = []
+    for end in ends:
+        later = [s for s in seen if s >= end.replace(microsecond=0)]
+        if later:
+            delays.append(max(0.0, (min(later) - end).total_seconds()))
+    return delays
+
+
 def run(config: Path, base: Path) -> dict:
     state, local_dir, slurm_dir = base / "slurm-state", base / "local", base / "slurm-run"
     env = start_cluster(state)
     try:
+        busy_before = busy_cpu_s()
         slurm_s, proc = snakemake(
             slurm_dir, config, "--workflow-profile", str(REPO / "config" / "profiles" / "slurm"),
             "--slurm-status-command", "squeue", "--slurm-no-account", "--slurm-init-seconds-before-status-checks",
             "1", "--seconds-between-status-checks", "2", "--latency-wait", "5", "--jobs", "4", env=env)
+        slurm_cpu_s = busy_cpu_s() - busy_before
         if proc.returncode != 0:
             raise RuntimeError(f"SLURM run failed:\n{proc.stderr[-4000:]}")
         submitted = slurm_jobs(env)
     finally:
         stop_cluster(state)
+    delays = status_delays(state, slurm_dir)
+    busy_before = busy_cpu_s()
     local_s, proc = snakemake(local_dir, config, "--workflow-profile", str(REPO / "config" / "profiles" / "default"),
                               "--cores", "2")
+    local_cpu_s = busy_cpu_s() - busy_before
     if proc.returncode != 0:
         raise RuntimeError(f"local run failed:\n{proc.stderr[-4000:]}")
     n_jobs = sum(1 for _ in (local_dir / "results" / "logs").rglob("*.log"))
@@ -130,6 +171,10 @@ def run(config: Path, base: Path) -> dict:
         "slurm_s": round(slurm_s, 1),
         "slurm_overhead_per_job_s": round((slurm_s - local_s) / n_jobs, 2),
         "slurm_jobs": len(submitted),
+        # the whole machine's busy CPU time during each run, and the SLURM run's waits for status checks
+        "local_busy_cpu_s": round(local_cpu_s, 1),
+        "slurm_busy_cpu_s": round(slurm_cpu_s, 1),
+        "status_delay_s": {"mean": round(sum(delays) / max(len(delays), 1), 1), "sum": round(sum(delays), 1)},
         "gpu_jobs": sorted(j["comment"] for j in submitted if j["gpu"]),
         "differences": compare_runs(local_dir, slurm_dir),
         "daemons_left": daemons_left(state),
