@@ -30,14 +30,16 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/tours.smk"
 
 
-# On a cluster these run on the submit host: bookkeeping, tables and figures
-# of a few seconds each, which would wait longer for SLURM than they run.
+# On a cluster these run on the submit host: bookkeeping, tables, figures and
+# the browser previews (MP4 copies of finished videos), a few seconds each,
+# which would wait longer for SLURM than they run.
 localrules:
     all,
     camera_path,
     summarize,
     figure_metrics,
     contact_sheet,
+    previews,
 
 
 rule all:
