@@ -170,3 +170,32 @@ def test_trim_borders_removes_uniform_frame_lines():
     framed = np.pad(img, ((2, 1), (0, 2), (0, 0)), constant_values=255)
     assert trim_borders(framed).shape == img.shape
     assert trim_borders(img).shape == img.shape
+
+
+def test_a_magnified_photo_is_sampled_from_an_enlarged_copy():
+    import cv2
+    from skimage.metrics import peak_signal_noise_ratio
+
+    from conftest import room_photo
+    from roomtour.images import enlarged_for_sampling
+
+    img = np.zeros((20, 30, 3), np.uint8)
+    assert enlarged_for_sampling(img, 0.8)[1] == 1 and enlarged_for_sampling(img, 0.8)[0] is img  # nothing magnified
+    assert enlarged_for_sampling(img, 1.5)[0].shape == (40, 60, 3)
+    assert enlarged_for_sampling(img, 2.7)[1] == 2 and enlarged_for_sampling(img, 2.7, max_factor=3)[1] == 3
+
+    # a photo shrunk 2.5x and sampled back on a frame's pixel-centre grid is closer to itself
+    # when bilinear sampling reads the enlarged copy (its pixel centres at (x + 0.5) * f - 0.5)
+    truth = room_photo("bedroom", 320, 200)
+    small = cv2.resize(truth, (128, 80), interpolation=cv2.INTER_AREA)
+
+    def sampled(src):
+        xs, ys = np.meshgrid(np.arange(320, dtype=np.float32), np.arange(200, dtype=np.float32))
+        mx, my = (xs + 0.5) * (src.shape[1] / 320) - 0.5, (ys + 0.5) * (src.shape[0] / 200) - 0.5
+        return cv2.remap(src, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)[8:-8, 8:-8]
+
+    enlarged, factor = enlarged_for_sampling(small, 2.5)
+    assert factor == 2
+    plain = peak_signal_noise_ratio(truth[8:-8, 8:-8], sampled(small), data_range=255)
+    better = peak_signal_noise_ratio(truth[8:-8, 8:-8], sampled(enlarged), data_range=255)
+    assert better > plain + 0.5, (plain, better)

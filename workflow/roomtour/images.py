@@ -13,7 +13,8 @@ import numpy as np
 
 from .errors import RoomtourError
 
-__all__ = ["read_image", "write_image", "photo_problem", "apply_orientation", "trim_borders", "fit_to_size"]
+__all__ = ["read_image", "write_image", "photo_problem", "apply_orientation", "trim_borders", "fit_to_size",
+           "enlarged_for_sampling"]
 
 MAX_PIXELS = 1 << 28  # 268 megapixels: far beyond any listing photo, well inside memory
 HEIF_SUFFIXES = (".heic", ".heif")
@@ -200,3 +201,24 @@ def fit_to_size(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
         rgb = rgb[y0 : y0 + new_h]
     interp = cv2.INTER_AREA if rgb.shape[1] >= width else cv2.INTER_LANCZOS4
     return cv2.resize(rgb, (width, height), interpolation=interp)
+
+
+def enlarged_for_sampling(rgb: np.ndarray, magnification: float, max_factor: int = 2) -> tuple[np.ndarray, int]:
+    """A copy of ``rgb`` enlarged by a whole factor with Lanczos, for frames that will sample it
+    bilinearly at ``magnification`` output pixels per source pixel; returns ``(image, factor)``.
+
+    Bilinear sampling of a magnified image is soft (it interpolates linearly between source
+    pixels); Lanczos on every frame is about ten times as slow.  Enlarging once by
+    ``ceil(magnification)``, at most ``max_factor``, leaves bilinear sampling little
+    magnification to do, so frames get most of Lanczos's fidelity at bilinear's per-frame
+    cost (a factor of 3 adds little over 2 for more memory and a slower remap; BENCHMARKS.md).
+    ``factor`` is 1 (the image itself) when nothing is magnified.
+    Pixel centres map as ``x_enlarged = (x + 0.5) * factor - 0.5``.
+    """
+    if not np.isfinite(magnification) or magnification <= 1.0:
+        return rgb, 1
+    factor = int(min(max_factor, np.ceil(magnification - 1e-6)))
+    if factor <= 1:
+        return rgb, 1
+    h, w = rgb.shape[:2]
+    return cv2.resize(rgb, (w * factor, h * factor), interpolation=cv2.INTER_LANCZOS4), factor

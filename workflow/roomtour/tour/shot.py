@@ -82,6 +82,7 @@ class ShotRenderer:
                  size: tuple[int, int]):
         from ..camera import tour_move_path
         from ..framing import apply_framing, fit_shot
+        from ..images import enlarged_for_sampling
         from ..render import ParallaxRenderer
         from ..straight import segment_points
 
@@ -120,9 +121,13 @@ class ShotRenderer:
         log.info("%s (%dx%d): %s (%s); zoom %.2f, motion kept %.2f, bend %.2f px, parallax %.0f px (predicted)",
                  shot.path.name, out_w, out_h, move, geometry.why, self.zoom, self.framing.damping,
                  self.framing.bend_px, self.framing.parallax_px)
-        # full-resolution sampling: geometry pixel (x + 0.5) / g - 0.5 in the photo
+        # full-resolution sampling: geometry pixel (x + 0.5) / g - 0.5 in the photo. Where the output
+        # magnifies the photo (a 9:16 window over a landscape photo, a small photo at 1080p), frames
+        # sample a Lanczos-enlarged copy: bilinear sampling alone is visibly soft there
         h0, w0 = self.photo.shape[:2]
-        self.scale = (w0 / gw, h0 / gh)
+        self.magnification = (ft * self.zoom / f0) * (out_w / self.tw) * (gw / w0)
+        self.photo, factor = enlarged_for_sampling(self.photo, self.magnification)
+        self.scale = (w0 * factor / gw, h0 * factor / gh)
         self.coverage: list[dict] = []
 
     def __iter__(self):
