@@ -46,3 +46,43 @@ def test_slurm_run_equals_local_run_and_leaves_no_daemons(tmp_path):
     assert result["daemons_left"] == []  # every daemon it started is stopped
     assert os.path.lexists("/etc/slurm/slurm.conf") == had_default_conf  # its config link is gone again
     assert (tmp_path / "slurm-run" / "results" / "videos" / "bedroom" / "look_left" / "dn.mkv").is_file()
+
+
+def _profile_groups(config):
+    """Dry run of ``config`` under the SLURM profile: {group job name: [(rule, wildcards), ...]}."""
+    import re
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--snakefile", str(REPO / "Snakefile"),
+                          "--directory", str(config.parent), "--configfile", str(config), "--workflow-profile",
+                          str(REPO / "config" / "profiles" / "slurm"), "--executor", "slurm", "--slurm-no-account"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    groups, current, rule = {}, None, None
+    for line in out.stdout.splitlines() + out.stderr.splitlines():
+        if m := re.search(r"Group job (\S+) \(jobs", line):
+            current = groups.setdefault(m.group(1) + f"#{len(groups)}", [])
+        elif re.match(r"^(local)?rule \w+:", line):  # a job outside any group
+            current = None
+        elif m := re.match(r"^\s+rule (\w+):", line):
+            rule = m.group(1)
+        elif current is not None and (m := re.match(r"^\s+wildcards: (.*)", line)):
+            current.append((rule, dict(kv.split("=", 1) for kv in m.group(1).split(", "))))
+    return groups
+
+
+@pytest.mark.skipif(importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
+                    reason="snakemake-executor-plugin-slurm not installed")
+def test_profile_scores_unprocessed_videos_apart_from_post_processed_ones(tmp_path):
+    config = tmp_path / "test.yaml"
+    config.write_text((REPO / "config" / "test.yaml").read_text())
+    groups = _profile_groups(config)
+    unprocessed = {"raw", "frozen"}
+    scored = [[wc["chain"] for rule, wc in jobs if rule in ("metrics", "camera_accuracy")] for jobs in groups.values()]
+    # raw and frozen videos are scored while the GPU job runs: never in a SLURM job that waits for it
+    assert all(set(chains) <= unprocessed or not set(chains) & unprocessed for chains in scored)
+    assert sum(len(c) for c in scored) == 24  # 2 motions x 6 chains x (metrics, camera accuracy), all grouped
+    # one GPU job per photo holds every denoise and upscale job (2 motions x 4 post-processed chains)
+    post = [jobs for jobs in groups.values() if any(rule in ("denoise", "upscale") for rule, _ in jobs)]
+    assert len(post) == 1 and len(post[0]) == 8 and {r for r, _ in post[0]} == {"denoise", "upscale"}
+    assert not any(rule == "previews" for jobs in groups.values() for rule, _ in jobs)  # a local rule
