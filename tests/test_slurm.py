@@ -86,3 +86,20 @@ def test_profile_scores_unprocessed_videos_apart_from_post_processed_ones(tmp_pa
     post = [jobs for jobs in groups.values() if any(rule in ("denoise", "upscale") for rule, _ in jobs)]
     assert len(post) == 1 and len(post[0]) == 8 and {r for r, _ in post[0]} == {"denoise", "upscale"}
     assert not any(rule == "previews" for jobs in groups.values() for rule, _ in jobs)  # a local rule
+
+
+def test_stage_waits_measure_the_gap_between_a_job_ending_and_the_next_round(tmp_path):
+    from slurm_compare import stage_waits
+
+    (tmp_path / "slurmctld.log").write_text("\n".join([
+        "[2026-12-03T23:41:17.189] _slurm_rpc_submit_batch_job: JobId=1 InitPrio=1 usec=331",
+        "[2026-12-03T23:41:17.195] _slurm_rpc_submit_batch_job: JobId=2 InitPrio=1 usec=296",
+        "[2026-12-03T23:41:27.353] _job_complete: JobId=2 done",
+        "[2026-12-03T23:41:30.678] _job_complete: JobId=1 done",
+        "[2026-12-03T23:41:40.592] _slurm_rpc_submit_batch_job: JobId=3 InitPrio=1 usec=356",
+        "[2026-12-03T23:41:40.602] _slurm_rpc_submit_batch_job: JobId=4 InitPrio=1 usec=345",
+        "[2026-12-03T23:41:54.828] _job_complete: JobId=3 done",
+        "[2026-12-03T23:41:55.708] _slurm_rpc_submit_batch_job: JobId=5 InitPrio=1 usec=1",
+    ]))
+    # the first round has no job before it; the second waited 9.9 s after job 1, the third 0.9 s after job 3
+    assert stage_waits(tmp_path) == [9.9, 0.9]

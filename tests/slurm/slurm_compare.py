@@ -13,7 +13,8 @@ the Snakemake jobs (`jobs`) against the SLURM jobs they were submitted as
 GPU (`gpu_jobs`, by the executor's job comment); and where the SLURM run's time went: the
 machine's busy CPU seconds during it (`slurm_busy_cpu_s`, `local_busy_cpu_s` for the local run)
 and, per SLURM job, the wait from its
-end to the executor noticing it (`status_delay_s`: mean and sum).
+end to the executor noticing it (`status_delay_s`: mean and sum); and per round of submissions
+after the first, the wait since the last SLURM job ended (`stage_waits_s`: the run standing still).
 Exit status 3: SLURM is not installed here (or not root).
 """
 
@@ -141,6 +142,27 @@ def status_delays(state: Path, workdir: Path) -> list[float]:
     return delays
 
 
+def stage_waits(state: Path) -> list[float]:
+    """Per round of submissions after the first, seconds from the last SLURM job's end before it
+    (slurmctld's log) to that round: how long the run stood still between stages, which is
+    where a fast and a slow run of the same config differ (the executor's status polling)."""
+    import datetime as dt
+    import re
+
+    events = []
+    for stamp, kind in re.findall(r"\[(\S+)\] (_slurm_rpc_submit_batch_job|_job_complete): JobId=\d+",
+                                  (state / "slurmctld.log").read_text()):
+        events.append((dt.datetime.fromisoformat(stamp), kind))
+    waits, last_end, in_round = [], None, False
+    for stamp, kind in sorted(events):
+        if kind == "_job_complete":
+            last_end, in_round = stamp, False
+        elif last_end is not None and not in_round:
+            waits.append(round((stamp - last_end).total_seconds(), 1))
+            in_round = True
+    return waits
+
+
 def run(config: Path, base: Path) -> dict:
     state, local_dir, slurm_dir = base / "slurm-state", base / "local", base / "slurm-run"
     env = start_cluster(state)
@@ -157,6 +179,7 @@ def run(config: Path, base: Path) -> dict:
     finally:
         stop_cluster(state)
     delays = status_delays(state, slurm_dir)
+    waits = stage_waits(state)
     busy_before = busy_cpu_s()
     local_s, proc = snakemake(local_dir, config, "--workflow-profile", str(REPO / "config" / "profiles" / "default"),
                               "--cores", "2")
@@ -175,6 +198,7 @@ def run(config: Path, base: Path) -> dict:
         "local_busy_cpu_s": round(local_cpu_s, 1),
         "slurm_busy_cpu_s": round(slurm_cpu_s, 1),
         "status_delay_s": {"mean": round(sum(delays) / max(len(delays), 1), 1), "sum": round(sum(delays), 1)},
+        "stage_waits_s": waits,
         "gpu_jobs": sorted(j["comment"] for j in submitted if j["gpu"]),
         "differences": compare_runs(local_dir, slurm_dir),
         "daemons_left": daemons_left(state),
