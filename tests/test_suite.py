@@ -68,3 +68,49 @@ def test_suite_chains_generate_small_and_compare_every_chain_at_the_reference_si
     out = apply_chain(raw, "dn-up", Counting(), Counting(), 2, cache)
     apply_chain(raw, "dn", Counting(), Counting(), 2, cache)
     assert out.shape == (2, 8, 12, 3) and calls == ["dn", "up"] and set(cache) == {"dn", "dn-up"}
+
+
+def test_learned_rows_say_how_they_were_aligned():
+    from roomtour.suite import run_suite, summarize_suite
+
+    data = shared_path("data", "re10k_cameractrl")
+    shared_path("weights", "tcmonodepth", "_ckpt_small.pt.tar")
+    config = {
+        "data": str(data),
+        "weights_dir": str(shared_path("weights")),
+        "clips": ["2c80f9eb0d3b2bb4"],
+        "frames": 6,
+        "camera_accuracy": False,
+        "generators": {
+            "static": {"method": "static"},
+            "learned": {"method": "parallax", "options": {"depth": {"source": "learned"}}},
+            "learned-aligned": {"method": "parallax", "align_scale": "sparse-affine",
+                                "options": {"depth": {"source": "learned"}}},
+            "parallax-aligned": {"method": "parallax", "align_scale": "sparse",
+                                 "options": {"depth": {"source": "layout"}}},
+        },
+    }
+    frames, _ = run_suite(config, log=lambda m: None)
+    per_clip, text = summarize_suite(frames, reference=["learned"], baselines=["static", "parallax-aligned"])
+    rows = per_clip.set_index("generator")
+    assert rows.loc["learned", "alignment"] == "prior scale"
+    assert rows.loc["learned-aligned", "alignment"] == "scale and shift of inverse depth (sparse points)"
+    assert rows.loc["parallax-aligned", "alignment"] == "scale (sparse points)"
+    # the affine fit has a shift; a scale-only alignment has none
+    assert np.isfinite(rows.loc["learned-aligned", "depth_shift"])
+    assert np.isnan(rows.loc["parallax-aligned", "depth_shift"])
+    assert "| learned-aligned | parallax-aligned | raw |" in text and "| learned | static | raw |" in text
+    assert rows.loc["learned-aligned", "ref_psnr"] > rows.loc["static", "ref_psnr"]
+
+
+def test_an_unknown_alignment_is_one_line():
+    import pytest
+
+    from roomtour.errors import RoomtourError
+    from roomtour.suite import run_suite
+
+    config = {"data": str(shared_path("data", "re10k_cameractrl")), "clips": ["2c80f9eb0d3b2bb4"], "frames": 3,
+              "camera_accuracy": False,
+              "generators": {"p": {"method": "parallax", "align_scale": "dense"}}}
+    with pytest.raises(RoomtourError, match="align_scale must be one of sparse, sparse-affine, not 'dense'"):
+        run_suite(config, log=lambda m: None)

@@ -122,6 +122,9 @@ def test_order_and_captions_from_a_tour_yaml(tmp_path, caplog):
     assert shots[0].caption == "Kitchen" and shots[0].move == "push_in" and shots[0].seconds == 2
     assert any("leaves out 1 photo" in m and "b.png" in m for m in messages)
     assert caption_from_name(tmp_path / "07_master-bedroom.jpg") == "Master bedroom"
+    # a camera's or a data set's name is no room name, whatever number comes before or after it
+    for name in ("IMG_2041.jpg", "470_image.png", "DSC0042.JPG", "119 image.png", "photo 3.jpg"):
+        assert caption_from_name(tmp_path / name) == "", name
     (tmp_path / "tour.yaml").write_text("photos:\n  - {file: a.png, motion: fly}\n")
     with pytest.raises(RoomtourError, match="tour.yaml: line 2: photos\\[0\\]: motion must be one of"):
         read_folder(tmp_path)

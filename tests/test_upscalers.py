@@ -9,7 +9,8 @@ from roomtour.models.loading import load_weights, read_state_dict
 from roomtour.models.srvgg import SRVGGNetCompact
 from roomtour.temporal import stabilize
 from roomtour.models.tiling import tiled_forward
-from roomtour.upscalers import UPSCALERS, find_weights, native_scale
+from roomtour.models.weights import find_weights
+from roomtour.upscalers import UPSCALERS, native_scale
 
 
 def test_srvgg_output_shape_and_parameter_count():

@@ -370,3 +370,25 @@ def test_gpu_methods_are_wired_with_gpu_tags_and_depth_inputs(tmp_path):
     for rule in ("generate", "upscale", "denoise"):
         assert "gpu=1" in resources(rule), (rule, resources(rule))
     assert "gpu" not in resources("freeze")
+
+
+def test_the_configs_min_visible_reaches_the_fit_framing_of_a_generated_video(tmp_path):
+    # issue 31: generate.min_visible reached only the summary; fit framing used the CLI's default
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["generate"] = {"method": "parallax", "options": {"depth": {"source": "procedural"}}, "framing": "fit"}
+    cfg["motions"] = {"look_left": {"preset": "look_left", "params": {"angle_deg": 25}}}
+    framings = {}
+    for share in (0.8, 0.99):
+        cfg["generate"]["min_visible"] = share
+        path = tmp_path / f"cfg{share}.yaml"
+        path.write_text(yaml.safe_dump(cfg))
+        work = tmp_path / f"run{share}"
+        target = "results/coverage/bedroom/look_left.csv"
+        proc = snakemake(work, target, configfile=path)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        table = pd.read_csv(work / target)
+        framings[share] = (float(table.zoom[0]), float(table.damping[0]), float(table.visible.min()))
+    loose, tight = framings[0.8], framings[0.99]
+    assert tight[2] >= 0.99 - 0.01 and loose[2] >= 0.8 - 0.01
+    # a tighter budget narrows the view or damps the turn more: the framing follows the config
+    assert (tight[0], -tight[1]) > (loose[0], -loose[1]), framings

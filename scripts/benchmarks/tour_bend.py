@@ -61,9 +61,11 @@ def one(photo: Path, fmt: str, size: str | None, out_dir: Path) -> dict:
     k = full / short
     shot = re.search(r": (\w+) \(.*motion kept ([0-9.]+)", log)
     bend_line = re.search(r"bend ([0-9.]+) px", log)
+    travel = re.search(r"travel x([0-9.]+)", log)
     return {"photo": photo.name, "format": fmt, "bend_p95_px": round(res["bend_p95_px"] * k, 2),
             "bend_max_px": round(res["bend_max_px"] * k, 2), "parallax_p90_px": round(res["parallax_p90_px"] * k, 2),
             "move": shot.group(1) if shot else "", "motion_kept": float(shot.group(2)) if shot else float("nan"),
+            "travel": float(travel.group(1)) if travel else 1.0,
             "predicted_bend_px": float(bend_line.group(1)) if bend_line else float("nan")}
 
 

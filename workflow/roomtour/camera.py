@@ -358,9 +358,10 @@ def ease(s: np.ndarray) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(s, 0, 1))
 
 
-def tour_move_path(move: str, frames: int, intrinsics, sweep_deg: float = 0.0) -> CameraPath:
+def tour_move_path(move: str, frames: int, intrinsics, sweep_deg: float = 0.0, reach: float = 1.0) -> CameraPath:
     """A tour move (:data:`TOUR_MOVES`) as a path of ``frames`` poses with the normalised
-    ``intrinsics`` ``fx/W, fy/H, cx/W, cy/H`` of the output window.
+    ``intrinsics`` ``fx/W, fy/H, cx/W, cy/H`` of the output window; ``reach`` scales the move's
+    travel and turn (not the sweep).
 
     ``sweep_deg`` adds a turn across the photo (portrait and square windows travel over a
     wider photo): the path starts turned by ``-sweep_deg / 2`` and ends at ``+sweep_deg / 2``,
@@ -369,6 +370,7 @@ def tour_move_path(move: str, frames: int, intrinsics, sweep_deg: float = 0.0) -
     if move not in TOUR_MOVES:
         raise RoomtourError(f"move {move!r}", f"choose one of {', '.join(TOUR_MOVES)}")
     centre_end, yaw_end = TOUR_MOVES[move]
+    centre_end, yaw_end = centre_end * reach, yaw_end * reach
     s = ease(np.linspace(0, 1, frames)) if frames > 1 else np.zeros(1)
     w2c = []
     for si in s:

@@ -291,12 +291,13 @@ def resolve_weights(weights: str, weights_dir: str = "") -> Path:
         if not BUNDLED[name].is_file():
             raise RoomtourError(BUNDLED[name], "roomtour's FastDVDnet weights are missing from the package")
         return BUNDLED[name]
-    path = Path(weights)
-    if not path.is_absolute() and not path.is_file() and weights_dir:
-        path = Path(weights_dir) / weights
-    if not path.is_file():
-        raise RoomtourError(path, f"FastDVDnet weights not found; the authors' checkpoint is at {FASTDVDNET_SOURCE}")
-    return path
+    from .models.weights import find_weights
+
+    try:
+        return find_weights(weights_dir, "fastdvdnet/model.pth", weights)
+    except RoomtourError as exc:
+        raise RoomtourError(exc.where, f"FastDVDnet weights not found; the authors' checkpoint is at "
+                            f"{FASTDVDNET_SOURCE}") from None
 
 
 class _FFmpegDenoiser:

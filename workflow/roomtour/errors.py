@@ -12,3 +12,7 @@ class RoomtourError(Exception):
         self.where = str(where)
         self.problem = str(problem)
         super().__init__(f"{self.where}: {self.problem}")
+
+    def __reduce__(self):
+        # rebuilt from both parts, so an error raised in a worker process crosses back whole
+        return (self.__class__, (self.where, self.problem))

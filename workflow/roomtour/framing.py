@@ -120,13 +120,17 @@ def fit_framing(min_visible_of, min_visible: float = MIN_VISIBLE, max_zoom: floa
 
 
 def _least_zoom(min_visible_of, min_visible, max_zoom, damping, steps):
-    """The least zoom (bisection) at which ``damping`` keeps ``min_visible``, or None."""
-    at_max = min_visible_of(max_zoom, damping)
-    if at_max < min_visible:
-        return None
+    """The least zoom (bisection) at which ``damping`` keeps ``min_visible``, or None.
+
+    No zoom is tried first: visibility need not grow with zoom (a magnified view of a near
+    object stretches the photo and opens disocclusions behind it), so a move that keeps its
+    frames whole at the photo's own field of view is never refused for what a zoom would do."""
     at_one = min_visible_of(1.0, damping)
     if at_one >= min_visible:
         return Framing("fit", 1.0, damping, at_one)
+    at_max = min_visible_of(max_zoom, damping)
+    if at_max < min_visible:
+        return None
     lo, hi, best = 1.0, max_zoom, at_max
     for _ in range(steps):
         mid = 0.5 * (lo + hi)

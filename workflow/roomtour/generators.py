@@ -213,10 +213,12 @@ class ParallaxGenerator(_Rendered):
 
     def __init__(self, depth: dict | None = None, depth_scale: float = 1.0, tolerance_px: float = 1.5,
                  inpaint_radius: int = 3, interpolation: str = "linear", fill: str = "background",
-                 max_stretch: float = 3.0, texture: float = 0.5, max_zoom: float = 1.5, max_bend: float = 1.0):
+                 max_stretch: float = 3.0, texture: float = 0.5, max_zoom: float = 1.5, max_bend: float = 1.0,
+                 weights_dir: str = ""):
         from .depth import SOURCES
         from .render import FILLS
 
+        self.weights_dir = weights_dir
         self.depth_spec = dict(depth or {"source": "layout"})
         if self.depth_spec.get("source", "layout") not in SOURCES:
             raise RoomtourError("generate parallax", f"depth.source must be one of {', '.join(SOURCES)}")
@@ -246,7 +248,8 @@ class ParallaxGenerator(_Rendered):
                                 (width, height))
         photo = fit_to_size(photo, width, height)
         k0 = intrinsics_matrix(camera.intrinsics[0], width, height)
-        return photo, estimate_depth(photo, self.depth_spec, k0, segments=segments), segments
+        depth = estimate_depth(photo, self.depth_spec, k0, segments=segments, weights_dir=self.weights_dir)
+        return photo, depth, segments
 
     def generate(self, photo: np.ndarray, camera: CameraPath, width: int, height: int, depth=None,
                  framing: str = "exact", min_visible: float = MIN_VISIBLE, **_) -> np.ndarray:
@@ -300,7 +303,7 @@ class SVDRenderGuidedGenerator:
         self.device = select_device(device)
         path = Path(model_dir) if model_dir else Path(weights_dir) / "stable-video-diffusion-img2vid"
         self.pipe = diffusers_pipeline_on(self.device, pipeline, "StableVideoDiffusionPipeline", path, SVD_SOURCE, fp16)
-        self.renderer = ParallaxGenerator(depth=depth)
+        self.renderer = ParallaxGenerator(depth=depth, weights_dir=weights_dir)
         self.strength, self.steps, self.seed = float(strength), int(steps), int(seed)
         self.call_options = {"motion_bucket_id": motion_bucket_id, "noise_aug_strength": noise_aug_strength,
                              "min_guidance_scale": min_guidance_scale, "max_guidance_scale": max_guidance_scale,

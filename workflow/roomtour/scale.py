@@ -11,7 +11,10 @@ positions of the target frames are used; their pixels are never compared
 with anything, so the fidelity scores stay honest.
 
 :func:`sparse_points` triangulates, :func:`median_scale` turns points and a
-depth map into the scale.  Units: pixels with centres at integer
+depth map into the scale.  Relative depth (a network's, known up to scale *and*
+shift of inverse depth) is aligned the standard way for it (Ranftl et al.,
+MiDaS, TPAMI 2020): :func:`affine_alignment` fits ``1/z = s / z_est + t`` to
+the points (:func:`fit_inverse_affine`, robust).  Units: pixels with centres at integer
 coordinates; depth is camera-space z; poses are the 3x4 world-to-camera
 matrices of :mod:`roomtour.camera`.
 """
@@ -23,7 +26,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["SparsePoints", "sparse_points", "median_scale"]
+from .errors import RoomtourError
+
+__all__ = ["SparsePoints", "sparse_points", "median_scale", "InverseAffine", "fit_inverse_affine", "depth_at",
+           "affine_alignment"]
 
 
 @dataclass
@@ -107,11 +113,82 @@ def median_scale(depth: np.ndarray, points: SparsePoints, min_points: int = 5) -
     than ``min_points`` points are usable: the factor that brings ``depth`` to the path's units."""
     if len(points) < min_points:
         return float("nan")
-    d = np.asarray(depth, np.float32)
-    est = cv2.remap(d, points.uv[:, 0].astype(np.float32).reshape(-1, 1),
-                    points.uv[:, 1].astype(np.float32).reshape(-1, 1), cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE).ravel()
+    est = depth_at(depth, points.uv)
     ok = np.isfinite(est) & (est > 0)
     if ok.sum() < min_points:
         return float("nan")
     return float(np.median(points.z[ok] / est[ok]))
+
+
+@dataclass(frozen=True)
+class InverseAffine:
+    """``1/z = scale * x + shift``: relative inverse depth ``x`` brought to inverse depth."""
+
+    scale: float
+    shift: float
+    inliers: float  # share of the fitted points that kept weight
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.scale * np.asarray(x, np.float64) + self.shift
+
+
+def fit_inverse_affine(x: np.ndarray, target: np.ndarray, weights: np.ndarray | None = None,
+                       tolerance: float = 0.25, iterations: int = 10) -> InverseAffine:
+    """Robust ``target ≈ scale * x + shift`` (both inverse depths, 1-D arrays of equal length).
+
+    Iteratively reweighted least squares with Tukey's biweight on the *relative*
+    residual ``(fit - target) / target`` (a point off by more than ``tolerance`` gets
+    no weight), started from the median scale with no shift.  ``weights`` give each
+    point a prior importance.  A fit whose scale is not positive falls back to scale
+    only (``shift`` 0): relative inverse depth grows with nearness.
+    """
+    x = np.asarray(x, np.float64).ravel()
+    t = np.asarray(target, np.float64).ravel()
+    prior = np.ones_like(x) if weights is None else np.asarray(weights, np.float64).ravel()
+    ok = np.isfinite(x) & np.isfinite(t) & (t > 0) & (prior > 0)
+    x, t, prior = x[ok], t[ok], prior[ok]
+    if len(x) < 2:
+        raise RoomtourError("depth alignment", f"{len(x)} usable points; at least 2 are needed")
+    scale = float(np.median(t / np.maximum(x, 1e-9)))
+    shift = 0.0
+    w = prior
+    for _ in range(iterations):
+        r = (scale * x + shift - t) / t
+        w = prior * np.where(np.abs(r) < tolerance, (1 - (r / tolerance) ** 2) ** 2, 0.0)
+        if w.sum() <= 0 or np.count_nonzero(w) < 2:
+            break
+        # weighted least squares on the relative residual: rows divided by the target
+        a = np.stack([x / t, 1 / t], 1) * np.sqrt(w)[:, None]
+        sol, *_ = np.linalg.lstsq(a, np.sqrt(w), rcond=None)
+        if not np.all(np.isfinite(sol)):
+            break
+        scale, shift = float(sol[0]), float(sol[1])
+    if scale <= 0:
+        scale, shift = float(np.median(t / np.maximum(x, 1e-9))), 0.0
+    r = (scale * x + shift - t) / t
+    return InverseAffine(scale, shift, float(np.mean(np.abs(r) < tolerance)))
+
+
+def depth_at(depth: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Depth sampled bilinearly at pixel positions ``uv`` (N, 2)."""
+    d = np.asarray(depth, np.float32)
+    return cv2.remap(d, uv[:, 0].astype(np.float32).reshape(-1, 1), uv[:, 1].astype(np.float32).reshape(-1, 1),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).ravel()
+
+
+def affine_alignment(depth: np.ndarray, points: SparsePoints, min_points: int = 5,
+                     tolerance: float = 0.25) -> tuple[np.ndarray, InverseAffine] | None:
+    """``depth`` brought to the path's units by a scale and shift of its inverse fitted to the
+    points, and the fit; None when fewer than ``min_points`` points are usable.  Inverse depth
+    is kept at least a quarter of the aligned photo's median, so no point flips behind the
+    camera or runs off to infinity (a shift can make inverse depth reach 0)."""
+    if len(points) < min_points:
+        return None
+    est = depth_at(depth, points.uv)
+    ok = np.isfinite(est) & (est > 0)
+    if ok.sum() < min_points:
+        return None
+    fit = fit_inverse_affine(1.0 / est[ok], 1.0 / points.z[ok], tolerance=tolerance)
+    inverse = fit(1.0 / np.maximum(np.asarray(depth, np.float64), 1e-9))
+    inverse = np.maximum(inverse, 0.25 * np.median(inverse[inverse > 0]) if (inverse > 0).any() else 1e-3)
+    return (1.0 / inverse).astype(np.float32), fit

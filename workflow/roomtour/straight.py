@@ -140,6 +140,18 @@ def _bilinear_rows(points: np.ndarray, w: int, h: int):
     return idx, wts
 
 
+def _segment_masks(segments: np.ndarray, w: int, h: int):
+    """Grid cells ``(h, w)`` that segments pass through, two masks: those of the segments that cross a
+    vertical break (closer to horizontal than to vertical) and those that cross a horizontal one; one
+    cell wider on each side."""
+    masks = [np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)]
+    for x0, y0, x1, y1 in segments:
+        m = masks[0] if abs(x1 - x0) >= abs(y1 - y0) else masks[1]
+        cv2.line(m, (int(round(x0)), int(round(y0))), (int(round(x1)), int(round(y1))), 1, 1)
+    kernel = np.ones((3, 3), np.uint8)
+    return cv2.dilate(masks[0], kernel) > 0, cv2.dilate(masks[1], kernel) > 0
+
+
 def _second_differences(n: int):
     from scipy import sparse
 
@@ -148,7 +160,7 @@ def _second_differences(n: int):
 
 def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray | None = None, *,
                      smoothness: float = 16384.0, edge_contrast: float = 0.04, line_weight: float = 1e6,
-                     spacing: float = 1.5, work_pixels: int = 20000, band: float = 2.0,
+                     spacing: float = 0.5, work_pixels: int = 20000, band: float = 2.0,
                      step: float = 0.1) -> np.ndarray:
     """The depth nearest ``depth`` (in inverse depth) whose inverse is affine along every segment.
 
@@ -166,8 +178,12 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
     ``work_pixels`` cells (inverse depth is smooth away from creases; the
     line terms are exact for the bilinearly enlarged result).  The terms
     hold along each segment and along parallels ``band`` grid cells to either
-    side, so the pixels beside an edge move with it.  Returns
-    float32 depth of the same shape.
+    side, so the pixels beside an edge move with it.  The line terms are
+    sampled every ``spacing`` pixels (half a pixel: between sparser samples
+    a depth step of the prior can survive on the line) and ``line_weight`` is
+    the weight at 1.5-pixel samples, scaled by ``(1.5 / spacing) ** 4`` so
+    that it means the same at any spacing (a second difference shrinks with
+    the square of its step).  Returns float32 depth of the same shape.
     """
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
@@ -198,14 +214,23 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
         grad = cv2.resize(cv2.dilate(grad, np.ones((3, 3), np.uint8)), (w, h), interpolation=cv2.INTER_AREA)
     ease = (1.0 / (1.0 + (grad / edge_contrast) ** 2)).astype(np.float64)
     # where the prior itself is broken (an occlusion edge of a measured or learned depth: neighbours more
-    # than ``step`` apart in inverse depth), it stays broken: no smoothness across it
-    rel = np.zeros((h, w), bool)
+    # than ``step`` apart in inverse depth), it stays broken: no smoothness across it.  Not where one of
+    # the photo's segments crosses the break: a straight 3-D line runs on through it, so that break is
+    # a colour edge the prior mistook for depth (a segment *along* a break is an outline: kept)
+    seg_grid = np.c_[(segments[:, [0, 2]] + 0.5) * sx - 0.5, (segments[:, [1, 3]] + 0.5) * sy - 0.5][:, [0, 2, 1, 3]]
+    across_x, across_y = _segment_masks(seg_grid, w, h)
     jump_x = np.abs(np.diff(inv, axis=1)) > step * np.minimum(inv[:, 1:], inv[:, :-1])
     jump_y = np.abs(np.diff(inv, axis=0)) > step * np.minimum(inv[1:], inv[:-1])
-    rel[:, 1:] |= jump_x
-    rel[:, :-1] |= jump_x
-    rel[1:] |= jump_y
-    rel[:-1] |= jump_y
+    rel = np.zeros((h, w), bool)
+    for broken, crossing, axis in ((jump_x, across_x, 1), (jump_y, across_y, 0)):
+        cells = np.zeros((h, w), bool)
+        if axis == 1:
+            cells[:, 1:] |= broken
+            cells[:, :-1] |= broken
+        else:
+            cells[1:] |= broken
+            cells[:-1] |= broken
+        rel |= cells & ~crossing
     ease[cv2.dilate(rel.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 0.0
 
     blocks = [sparse.identity(n, format="csr")]
@@ -231,7 +256,7 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
                 vals.append((coef * wts[k: m - 2 + k]).ravel())
             r += m - 2
     if r:
-        lines = sparse.csr_matrix((np.sqrt(line_weight) * np.concatenate(vals),
+        lines = sparse.csr_matrix((np.sqrt(line_weight * (1.5 / spacing) ** 4) * np.concatenate(vals),
                                    (np.concatenate(rows), np.concatenate(cols))), shape=(r, n))
         blocks.append(lines)
     a = sparse.vstack(blocks, format="csr")
@@ -266,9 +291,15 @@ def predicted_bend(depth: np.ndarray, k0: np.ndarray, points: list[np.ndarray], 
     k0inv = np.linalg.inv(k0)
     devs = []
     d32 = np.asarray(depth, np.float32)
+    # the nearest of each 2x2 cell: a segment on a depth step is the nearer surface's outline and moves
+    # with it (bilinear depth there would put its points between the two surfaces)
+    nearest = cv2.erode(d32, np.ones((2, 2), np.uint8), anchor=(0, 0), borderType=cv2.BORDER_REPLICATE)
     for pts in points:
-        z = cv2.remap(d32, pts[:, 0].astype(np.float32).reshape(-1, 1), pts[:, 1].astype(np.float32).reshape(-1, 1),
-                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float64)
+        mx, my = pts[:, 0].astype(np.float32).reshape(-1, 1), pts[:, 1].astype(np.float32).reshape(-1, 1)
+        z = cv2.remap(d32, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float64)
+        near = cv2.remap(nearest, np.floor(mx), np.floor(my), cv2.INTER_NEAREST,
+                         borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float64)
+        z = np.where(z > 1.05 * near, near, z)
         rays = k0inv @ np.vstack([pts.T, np.ones(len(pts))])
         p = pose[:, :3] @ (rays * z) + pose[:, 3:4]
         front = p[2] > 1e-6

@@ -54,6 +54,10 @@ from .errors import RoomtourError
 METRICS = ["ref_psnr", "ref_ssim", "vis_psnr", "vis_ssim"]
 ORACLE = " (oracle scale)"
 ALIGNED = "-aligned"  # the reference generator with each clip's scale from sparse points
+# align_scale: "" (the prior depth_scale), "sparse" (scale from sparse points), "sparse-affine"
+# (scale and shift of inverse depth from sparse points); what per_clip.csv's ``alignment`` says
+ALIGNMENTS = {"": "prior scale", "sparse": "scale (sparse points)",
+              "sparse-affine": "scale and shift of inverse depth (sparse points)"}
 
 
 def list_clips(data: str | Path, clips=None) -> list[str]:
@@ -120,53 +124,52 @@ def _post_processors(block: dict, weights_dir: str):
     from .upscalers import UPSCALERS
 
     def make(registry, spec):
-        options = dict(spec.get("options", {}))
-        if registry.accepts(spec["method"], "weights_dir"):
-            options.setdefault("weights_dir", weights_dir)
-        return registry.create(spec["method"], options)
+        return registry.create(spec["method"], spec.get("options", {}), weights_dir=weights_dir)
 
     return (make(DENOISERS, block.get("denoise", {"method": "fastdvdnet", "options": {"sigma": 10}})),
             make(UPSCALERS, block.get("upscale", {"method": "lanczos"})))
 
 
-def _same_spec(a: dict, b: dict) -> bool:
-    """Whether two generator specs (method + options) describe the same generator."""
-    import json
-
-    def key(spec):
-        return json.dumps({"method": spec["method"], "options": spec.get("options", {})}, sort_keys=True)
-
-    return key(a) == key(b)
-
-
-def _generate(spec: dict, photo, cam, w, h, depth_scale=None, points=None):
-    """``(video, coverage, seconds, depth_scale)`` of one generator spec, optionally at another
-    ``depth_scale``.  With ``align_scale: sparse`` in the spec the depth is scaled by the clip's
-    sparse points (``points``, :func:`roomtour.scale.sparse_points` at the video size) instead; the
-    scale used is returned (NaN when the points were too few and the prior scale was kept)."""
+def _generate(spec: dict, photo, cam, w, h, depth_scale=None, points=None, weights_dir=None):
+    """``(video, coverage, seconds, depth_scale, depth_shift)`` of one generator spec, optionally
+    at another ``depth_scale``.  With ``align_scale: sparse`` in the spec the depth is scaled by
+    the clip's sparse points (``points``, :func:`roomtour.scale.sparse_points` at the video size)
+    instead; with ``sparse-affine`` its inverse is scaled *and* shifted to them
+    (:func:`roomtour.scale.affine_alignment`, the standard for relative depth; the shift is in
+    inverse path units).  The scale used is returned (NaN when the points were too few and the
+    prior scale was kept), and the shift (NaN unless one was fitted)."""
     import time
 
     from .generators import GENERATORS
 
     options = dict(spec.get("options", {}))
     prior = float(options.get("depth_scale", 1.0))
-    aligned = spec.get("align_scale") == "sparse"
-    if aligned:
+    align = spec.get("align_scale", "")
+    if align not in ALIGNMENTS:
+        raise RoomtourError(f"generator {spec['method']!r}", f"align_scale must be one of "
+                            f"{', '.join(a for a in ALIGNMENTS if a)}, not {align!r}")
+    if align:
         options["depth_scale"] = 1.0  # the depth handed to generate() is already scaled
     elif depth_scale is not None:
         options["depth_scale"] = float(depth_scale)
-    gen = GENERATORS.create(spec["method"], options)
+    gen = GENERATORS.create(spec["method"], options, weights_dir=weights_dir)
     start = time.monotonic()
-    if aligned:
-        from .scale import median_scale
+    shift = float("nan")
+    if align:
+        from .scale import affine_alignment, median_scale
 
         _, depth, _ = gen.estimate(photo, cam, w, h)
-        depth_scale = median_scale(depth, points) if points is not None else float("nan")
-        factor = depth_scale if np.isfinite(depth_scale) else prior
-        video = gen.generate(photo, cam, w, h, depth=depth * factor, framing=spec.get("framing", "exact"))
+        fit = affine_alignment(depth, points) if align == "sparse-affine" and points is not None else None
+        if fit is not None:
+            depth, affine = fit
+            depth_scale, shift = affine.scale, affine.shift
+        else:
+            depth_scale = median_scale(depth, points) if points is not None else float("nan")
+            depth = depth * (depth_scale if np.isfinite(depth_scale) else prior)
+        video = gen.generate(photo, cam, w, h, depth=depth, framing=spec.get("framing", "exact"))
     else:
         video = gen.generate(photo, cam, w, h, framing=spec.get("framing", "exact"))
-    return video, getattr(gen, "coverage", None), time.monotonic() - start, depth_scale
+    return video, getattr(gen, "coverage", None), time.monotonic() - start, depth_scale, shift
 
 
 def depth_scale_study(config: dict, clips: list, loaded: dict, log=print) -> dict:
@@ -183,12 +186,13 @@ def depth_scale_study(config: dict, clips: list, loaded: dict, log=print) -> dic
         real, cam = loaded[clip]
         h, w = real.shape[1:3]
         for scale in grid:
-            video, *_ = _generate(spec, real[0], cam, w, h, scale)
+            video, *_ = _generate(spec, real[0], cam, w, h, scale, weights_dir=config.get("weights_dir"))
             table.loc[clip, scale] = float(np.mean([psnr(a, b) for a, b in zip(video[1:], real[1:])]))
         log(f"depth scale study {clip}: best {table.loc[clip].idxmax():g} "
             f"({table.loc[clip].max():.2f} dB; at 1: {table.loc[clip].get(1.0, np.nan):.2f} dB)")
     loo = {c: float(table.drop(index=c).mean().idxmax()) if len(clips) > 1 else float("nan") for c in clips}
     return {"psnr": table, "all": float(table.mean().idxmax()), "loo": loo,
+            "generator": study.get("generator", "parallax"),
             "oracle": {c: float(table.loc[c].idxmax()) for c in clips}}
 
 
@@ -208,6 +212,7 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
 
     data = Path(config["data"])
     mask_spec = config.get("mask", {"method": "parallax", "options": {"depth": {"source": "layout"}}})
+    weights_dir = config.get("weights_dir")
     block = config.get("chains") or {}
     chains = block.get("chains", ["raw"])
     scale = float(block.get("generate_scale", 1))
@@ -215,7 +220,7 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
     camera_accuracy = bool(config.get("camera_accuracy", True))
     denoiser = upscaler = None
     if any(c != "raw" for c in chains):
-        denoiser, upscaler = _post_processors(block, config.get("weights_dir", "../shared/weights"))
+        denoiser, upscaler = _post_processors(block, weights_dir)
     clips = list_clips(data, config.get("clips"))
     loaded = {clip: load_suite_clip(data, clip, config.get("frames")) for clip in clips}
     study = depth_scale_study(config, clips, loaded, log) if config.get("depth_scale_study") else None
@@ -225,7 +230,7 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
         real, cam = loaded[clip]
         h, w = real.shape[1:3]
         gw, gh = int(round(w / scale)), int(round(h / scale))
-        masker = GENERATORS.create(mask_spec["method"], mask_spec.get("options", {}))
+        masker = GENERATORS.create(mask_spec["method"], mask_spec.get("options", {}), weights_dir=weights_dir)
         masker.generate(real[0], cam, w, h)
         visible = masker.visibility
         shown = {"real": real}
@@ -240,7 +245,7 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
         points = None
         rel = cam.relative_to_first()
         k_ref = intrinsics_matrix(rel.intrinsics[0], w, h)
-        if any(spec.get("align_scale") == "sparse" for _, spec, _ in runs):
+        if any(spec.get("align_scale") for _, spec, _ in runs):
             from .scale import SparsePoints, sparse_points
 
             found = sparse_points(real, k_ref, rel.w2c)
@@ -248,7 +253,10 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
             points = SparsePoints((found.uv + 0.5) * [gw / w, gh / h] - 0.5, found.z)
             log(f"{clip}: {len(points)} sparse points triangulated with the clip's poses (scale alignment)")
         for label, spec, depth_scale in runs:
-            raw, coverage, seconds, depth_scale = _generate(spec, real[0], cam, gw, gh, depth_scale, points)
+            raw, coverage, seconds, depth_scale, shift = _generate(spec, real[0], cam, gw, gh, depth_scale, points,
+                                                                   weights_dir)
+            alignment = ("leave-one-out scale" if label == studied else "oracle scale" if label.endswith(ORACLE)
+                         else ALIGNMENTS.get(spec.get("align_scale", ""), ""))
             cache: dict = {}
             for chain in chains:
                 video = apply_chain(raw, chain, denoiser, upscaler, scale, cache)
@@ -256,7 +264,8 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
                 camera = camera_errors(video, k_ref, rel.w2c, **camera_settings).as_dict() if camera_accuracy else {}
                 frame_rows = score_frames(video, real, visible, coverage).assign(
                     clip=clip, generator=label, chain=chain, seconds=seconds,
-                    depth_scale=np.nan if depth_scale is None else depth_scale, **camera)
+                    depth_scale=np.nan if depth_scale is None else depth_scale, depth_shift=shift,
+                    alignment=alignment, **camera)
                 rows.append(frame_rows)
                 log(f"{clip} {label} {chain}: ref_psnr {frame_rows.ref_psnr.mean():.2f} dB, "
                     f"ref_ssim {frame_rows.ref_ssim.mean():.3f}, visible {frame_rows.visible.mean():.2f}")
@@ -267,10 +276,11 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
     return pd.concat(rows, ignore_index=True), study
 
 
-def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), reference: str = "parallax",
+def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), reference: str | list = "parallax",
                     seed: int = 0, study: dict | None = None):
     """Per-clip means, the mean ± std over clips per (generator, chain), and paired differences
-    of ``reference`` minus each baseline (same clip and chain) with bootstrap intervals.
+    of ``reference`` (one generator or a list: each, and its ``-aligned`` twin) minus each baseline
+    (same clip and chain) with bootstrap intervals.
     Returns ``(per_clip, text)``.  Long because most of it is the report's Markdown, line by line."""
     from .render import LABELS
     from .stats import bootstrap_mean_ci
@@ -281,10 +291,12 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
         if name not in frames:
             frames = frames.assign(**{name: np.nan})
     keys = ["generator", "chain", "clip"]
-    extra = [c for c in ("depth_scale", "rot_err", "trans_err", "cam_mc", "estimated") if c in frames]
+    extra = [c for c in ("depth_scale", "depth_shift", "rot_err", "trans_err", "cam_mc", "estimated") if c in frames]
     per_clip = frames.groupby(keys, sort=False)[METRICS + ["seconds", *LABELS, *extra]].mean().reset_index()
     worst = frames.groupby(keys, sort=False)["visible"].min().rename("min_visible").reset_index()
     per_clip = per_clip.merge(worst, on=keys)
+    if "alignment" in frames:
+        per_clip = per_clip.merge(frames.groupby(keys, sort=False)["alignment"].first().reset_index(), on=keys)
     groups = list(dict.fromkeys(zip(per_clip.generator, per_clip.chain)))
     camera = "rot_err" in per_clip
     chains = list(dict.fromkeys(per_clip.chain))
@@ -315,17 +327,20 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
                      (f" {r.rot_err.mean():.3f} | {r.trans_err.mean():.3f} | {r.cam_mc.mean():.3f} |" if camera
                       else ""))
     gens = set(per_clip.generator)
-    aligned = reference + ALIGNED
-    if reference in gens:
-        lines += ["", f"Paired differences, generator − baseline, same clip and chain (mean over clips, 95% "
-                  f"bootstrap interval). `{reference}` has the prior depth scale (what a tour gets); "
-                  f"`{aligned}` has each clip's scale from sparse points triangulated with its poses "
-                  "(Tucker & Snavely 2020; no target pixel is compared to set it):", "",
-                  "| generator | baseline | chain | Δ ref PSNR (dB) | Δ ref SSIM | Δ vis PSNR | Δ vis SSIM |",
-                  "|---|---|---|---|---|---|---|"]
-        for g in [reference] + ([aligned] if aligned in gens else []):
+    references = [reference] if isinstance(reference, str) else list(reference)
+    compared = [g for r in references for g in (r, r + ALIGNED) if g in gens]
+    if compared:
+        lines += ["", "Paired differences, generator − baseline, same clip and chain (mean over clips, 95% "
+                  "bootstrap interval; wins: clips where the generator's ref PSNR is higher). A generator "
+                  "without a suffix has the prior depth scale (what a tour gets); `-aligned` has each clip's "
+                  "scale (and for learned depth the shift of inverse depth: `alignment` in per_clip.csv) from "
+                  "sparse points triangulated with its poses (Tucker & Snavely 2020; no target pixel is compared "
+                  "to set it):", "",
+                  "| generator | baseline | chain | Δ ref PSNR (dB) | Δ ref SSIM | Δ vis PSNR | Δ vis SSIM | wins |",
+                  "|---|---|---|---|---|---|---|---:|"]
+        for g in compared:
             for b in baselines:
-                if b not in gens:
+                if b not in gens or b == g:
                     continue
                 for c in chains:
                     ref = per_clip[(per_clip.generator == g) & (per_clip.chain == c)].set_index("clip")
@@ -336,15 +351,17 @@ def summarize_suite(frames: pd.DataFrame, baselines=("static", "homography"), re
                         mean, lo, hi = bootstrap_mean_ci((ref[m] - base[m]).to_numpy(), seed=seed)
                         digits = 2 if "psnr" in m else 3
                         cells.append(f"{mean:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]")
-                    lines.append(f"| {g} | {b} | {c} | " + " | ".join(cells) + " |")
-        if reference + ORACLE in gens:
-            lines += ["", f"`{reference}` is scored with the depth scale fitted on the *other* clips (leave-one-out); "
-                      f"`{reference}{ORACLE}` uses each clip's own best scale, an upper bound that no generator "
+                    wins = int((ref.ref_psnr > base.ref_psnr).sum())
+                    lines.append(f"| {g} | {b} | {c} | " + " | ".join(cells) + f" | {wins}/{len(ref)} |")
+        for oracle in sorted(g for g in gens if g.endswith(ORACLE)):
+            studied = oracle[: -len(ORACLE)]
+            lines += ["", f"`{studied}` is scored with the depth scale fitted on the *other* clips (leave-one-out); "
+                      f"`{oracle}` uses each clip's own best scale, an upper bound that no generator "
                       "can reach without the answer."]
     if study is not None:
         table = study["psnr"]
         lines += ["", "## Depth-scale prior", "",
-                  f"Mean ref PSNR (dB) per clip and `depth_scale` ({reference}); the scale best over all "
+                  f"Mean ref PSNR (dB) per clip and `depth_scale` ({study['generator']}); the scale best over all "
                   f"{len(table)} clips is **{study['all']:g}** (the value for the config, for clips outside "
                   "this set).", "",
                   "| clip | " + " | ".join(f"{v:g}" for v in table.columns) + " | leave-one-out | oracle |",

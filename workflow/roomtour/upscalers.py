@@ -49,15 +49,10 @@ from .errors import RoomtourError
 from .progress import Progress
 from .registry import Registry
 from .models.tiling import tiled_forward
+from .models.weights import find_weights
 from .temporal import stabilize
 
 UPSCALERS = Registry("upscaler")
-
-WEIGHT_SOURCES = {
-    "realesrgan/realesr-animevideov3.pth": "https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-animevideov3.pth",
-    "opencv_dnn_superres/FSRCNN": "https://github.com/Saafke/FSRCNN_Tensorflow/tree/master/models",
-    "opencv_dnn_superres/ESPCN": "https://github.com/fannymonori/TF-ESPCN/tree/master/export",
-}
 
 
 def scaled_size(width: int, height: int, scale: float) -> tuple[int, int]:
@@ -77,19 +72,6 @@ def native_scale(scale: float, natives: tuple[int, ...]) -> int:
     """The model scale to run for a requested scale (see the module docstring)."""
     above = [s for s in sorted(natives) if s >= scale - 1e-9]
     return above[0] if above else max(natives)
-
-
-def find_weights(weights_dir: str | Path, relative: str) -> Path:
-    """``weights_dir/relative`` (or a file of the same name directly in ``weights_dir``).
-
-    Raises one line naming the expected path and where the official file is.
-    """
-    base = Path(weights_dir)
-    for candidate in (base / relative, base / Path(relative).name):
-        if candidate.is_file():
-            return candidate
-    source = next((url for key, url in WEIGHT_SOURCES.items() if relative.startswith(key)), "the model's release page")
-    raise RoomtourError(base / relative, f"weights file not found; download it from {source} into weights_dir")
 
 
 class _Upscaler:
@@ -209,7 +191,7 @@ class RealESRGANCompactUpscaler(_Upscaler):
         from .models.runtime import apply_thread_limit, inference_precision, select_device
         from .models.srvgg import SRVGGNetCompact
 
-        path = Path(weights) if weights else find_weights(weights_dir, "realesrgan/realesr-animevideov3.pth")
+        path = find_weights(weights_dir, "realesrgan/realesr-animevideov3.pth", weights)
         self.net = SRVGGNetCompact(num_feat=64, num_conv=16, upscale=4, act_type="prelu")
         load_weights(self.net, path)
         self.device = select_device(device)

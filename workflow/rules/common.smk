@@ -372,6 +372,8 @@ def tour_spec(listing, fmt, leave_out=()):
         w, h = TourOptions.from_spec(spec).size_of(TOUR_FORMATS[fmt])
         spec["size"] = f"{w}x{h}"
     spec["formats"] = [TOUR_FORMATS[fmt]]
+    if spec.get("depth") == "learned":
+        spec["weights_dir"] = config["weights_dir"]
     return json.dumps(spec, sort_keys=True)
 
 

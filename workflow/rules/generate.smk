@@ -23,8 +23,11 @@ rule generate:
         size=f"{WIDTH}x{HEIGHT}",
         fps=config["video"]["fps"],
         extra=generate_extra_args,
+        min_visible=config["generate"]["min_visible"],
+        weights_dir=config["weights_dir"],
     shell:
         "python -m roomtour --threads {threads} generate {output.video:q} --method {params.method:q}"
         " --options {params.options:q} --photo {input.photo:q} --path {input.path:q}"
-        " {params.extra} --framing {params.framing:q} --coverage {output.coverage:q}"
+        " {params.extra} --framing {params.framing:q} --min-visible {params.min_visible}"
+        " --weights-dir {params.weights_dir:q} --coverage {output.coverage:q}"
         " --size {params.size} --fps {params.fps} 2> {log:q}"

@@ -80,6 +80,8 @@ rule contact_sheet:
         ),
         frames=config["contact_sheets"],
         title=lambda wc: f"{wc.image} / {wc.motion} ({framing_of(wc.motion)} framing)",
+        min_visible=config["generate"]["min_visible"],
     shell:
         "python -m roomtour contact-sheet {output:q} {params.pairs} --coverage {input.coverage:q}"
-        " --camera {input.camera:q} --frames {params.frames} --title {params.title:q} 2> {log:q}"
+        " --camera {input.camera:q} --frames {params.frames} --title {params.title:q}"
+        " --min-visible {params.min_visible} 2> {log:q}"

@@ -75,7 +75,7 @@ def cmd_generate(a):
     from ..images import read_image
     from ..video import VideoWriter, write_video
 
-    gen = GENERATORS.create(a.method, a.options)
+    gen = GENERATORS.create(a.method, a.options, weights_dir=a.weights_dir)
     cam = read_pose_file(a.path).validate(a.path)
     photo = read_image(a.photo) if a.photo else None
     if photo is None and a.method != "import":
@@ -370,6 +370,8 @@ def _add_input_commands(sub) -> None:
     s.add_argument("--min-visible", type=_fraction, default=schema_default("generate", "min_visible"),
                    help="fit framing's share of each frame from the photo (default: %(default)s)")
     s.add_argument("--coverage", default="", help="also write the per-frame coverage table (CSV) here")
+    s.add_argument("--weights-dir", default=schema_default("weights_dir"),
+                   help="directory of model weights, e.g. for depth source learned (default: %(default)s)")
     s.set_defaults(func=cmd_generate)
 
 

@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ..errors import RoomtourError
 from .args import _positive_float
 
 
@@ -71,7 +72,18 @@ def add_tour_flags(s, skip=()) -> None:
 def _tour_options(a):
     from ..tour.options import TourOptions, tour_option_specs
 
-    return TourOptions(**{k: getattr(a, k) for k in tour_option_specs()}).check()
+    options = TourOptions(**{k: getattr(a, k) for k in tour_option_specs()},
+                          weights_dir=getattr(a, "weights_dir", "")).check()
+    if options.depth.get("source") == "learned":
+        # before any photo is read: a missing network is one line, with the way round it
+        from ..depth.learned import WEIGHTS
+        from ..models.weights import find_weights
+
+        try:
+            find_weights(options.weights_dir, WEIGHTS, options.depth.get("weights", ""))
+        except RoomtourError as exc:
+            raise RoomtourError(exc.where, f"{exc.problem} (or --depth layout: no network)") from None
+    return options
 
 
 def _spec_options(a):
@@ -254,6 +266,9 @@ def add_commands(sub) -> None:
                    help="MP4 to write; several formats or --unbranded add -16x9, -9x16, -unbranded to its name "
                         "(default: %(default)s)")
     add_tour_flags(s)
+    s.add_argument("--weights-dir", default="",
+                   help="directory of model weights, for --depth learned (default: the config schema's weights_dir, "
+                        "../shared/weights)")
     s.set_defaults(func=cmd_tour)
 
     # the workflow's steps: the listing's validated config travels as --spec JSON (one source of options)

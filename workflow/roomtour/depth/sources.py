@@ -87,6 +87,45 @@ class PopupDepth(_Estimated):
         return depth
 
 
+@DEPTH_SOURCES.register("learned")
+class LearnedDepth:
+    """TCMonoDepth's network fused with the box room (:func:`.learned.fuse_with_room`).
+
+    ``weights`` (a path, or relative to ``weights_dir``) defaults to
+    ``weights_dir/tcmonodepth/_ckpt_small.pt.tar``; ``short_side`` is the network's input size;
+    every other option goes to :func:`.learned.fuse_with_room`."""
+
+    estimated = True
+
+    def __init__(self, weights: str = "", weights_dir: str = "", short_side: int = 256, flip: bool = False,
+                 segmentation: bool = False, camera_height: float = 1.2, ceiling_height: float = 2.6,
+                 half_width: float = 2.2, back_depth: float = 6.0, fit_box: bool = False, floor_weight: float = 4.0,
+                 tolerance: float = 0.25, envelope: float = 1.5, side_envelope: float = 1.5, edges: bool = True,
+                 edge_radius: int = 3):
+        from .learned import DepthNetwork
+
+        self.network = DepthNetwork(weights, weights_dir, short_side, flip)
+        self.segmenter = None
+        if segmentation:
+            from .segmentation import RoomSegmenter
+
+            self.segmenter = RoomSegmenter(weights_dir=weights_dir)
+        self.options = {"camera_height": camera_height, "ceiling_height": ceiling_height, "half_width": half_width,
+                        "back_depth": back_depth, "fit_box": fit_box, "floor_weight": floor_weight,
+                        "tolerance": tolerance, "envelope": envelope, "side_envelope": side_envelope, "edges": edges,
+                        "edge_radius": edge_radius}
+
+    def __call__(self, photo, intrinsics, depth_file=None):
+        from .learned import learned_depth
+
+        depth, fit, layout = learned_depth(photo, intrinsics, self.network, self.segmenter, **self.options)
+        where = "centred box" if layout.fallback else f"vanishing point ({layout.vanishing_point[0]:.0f}, " \
+                                                      f"{layout.vanishing_point[1]:.0f})"
+        log.info("learned: %s; network fitted to the room as 1/z = %.3g x %+.3g (%.0f%% of the room's pixels agree)",
+                 where, fit.scale, fit.shift, 100 * fit.inliers)
+        return depth
+
+
 @DEPTH_SOURCES.register("onnx")
 class OnnxDepth:
     """A monocular depth network exported to ONNX (:class:`.onnx.OnnxDepthModel`)."""
@@ -107,7 +146,7 @@ ESTIMATED = tuple(n for n in SOURCES if DEPTH_SOURCES.get(n).estimated)
 
 
 def estimate_depth(photo: np.ndarray, spec: dict, intrinsics: np.ndarray, depth_file: str | Path | None = None,
-                   segments: np.ndarray | None = None) -> np.ndarray:
+                   segments: np.ndarray | None = None, weights_dir: str | None = None) -> np.ndarray:
     """Depth for ``photo`` from the configured source (``spec = {"source": ..., options}``).
 
     Estimated depth (``layout``, ``popup``, ``onnx``) is then made to keep the
@@ -115,12 +154,13 @@ def estimate_depth(photo: np.ndarray, spec: dict, intrinsics: np.ndarray, depth_
     unless ``straight_lines: false``; measured depth (``procedural``, ``file``)
     is used as it is.  ``segments`` are the photo's straight segments in its
     pixels (default: found on ``photo`` itself; :func:`roomtour.straight.segments_for`
-    finds them on a larger copy).
+    finds them on a larger copy).  ``weights_dir`` reaches the sources that load weights
+    (``learned``) unless the spec names its own.
     """
     spec = dict(spec or {"source": "layout"})
     straight = spec.pop("straight_lines", True)
     name = spec.pop("source", "layout")
-    source = DEPTH_SOURCES.create(name, spec)
+    source = DEPTH_SOURCES.create(name, spec, weights_dir=weights_dir)
     depth = source(photo, intrinsics, depth_file)
     if straight and source.estimated:
         from ..straight import straighten_depth

@@ -49,7 +49,11 @@ def load_weights(model: torch.nn.Module, path: str | Path, strict: bool = True) 
     With ``strict`` any missing or unexpected key, or any shape mismatch,
     raises :class:`RoomtourError` naming the file and the first few keys.
     """
-    state = read_state_dict(path)
+    return load_state(model, read_state_dict(path), path, strict)
+
+
+def load_state(model: torch.nn.Module, state: dict, path: str | Path, strict: bool = True) -> dict:
+    """:func:`load_weights` for a state dict already read (``path`` names it in errors)."""
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -68,3 +72,31 @@ def load_weights(model: torch.nn.Module, path: str | Path, strict: bool = True) 
     usable = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and v.shape == own[k].shape}
     model.load_state_dict(usable, strict=False)
     return {"missing": missing, "unexpected": unexpected, "mismatched": mismatched}
+
+
+def load_tcmonodepth(path: str | Path, strict: bool = True):
+    """:class:`roomtour.models.tcmonodepth.TCSmallNet` with the released checkpoint, in eval mode.
+
+    The checkpoint stores each encoder unit twice, as ``encoder.features.{i}`` and again under
+    ``encoder.stage{1,2,3}.{i}`` (the authors' stages are slices of ``features``, which keep the
+    units' indices); the aliases are
+    checked to hold the same tensors and dropped, so a tampered alias is reported, not ignored.
+    Returns ``(model, report)`` with :func:`load_weights`' report.
+    """
+    from .tcmonodepth import TCSmallNet
+
+    state = read_state_dict(path)
+    folded = {}
+    for key, value in state.items():
+        parts = key.split(".")
+        if len(parts) > 3 and parts[0] == "encoder" and parts[1] in ("stage1", "stage2", "stage3"):
+            twin = ".".join(["encoder", "features", *parts[2:]])
+            if twin in state and not torch.equal(state[twin], value):
+                raise RoomtourError(path, f"not the TCMonoDepth checkpoint: {key} differs from {twin}")
+            if twin in state:
+                continue
+            key = twin
+        folded[key] = value
+    model = TCSmallNet()
+    report = load_state(model, folded, path, strict)
+    return model.eval(), report

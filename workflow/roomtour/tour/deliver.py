@@ -377,7 +377,7 @@ def _render_format(fmt: str, mine: list[Deliverable], geometry: dict | None = No
                                "contact_sheet": str(d.contact_sheet) if options.contact_sheet else ""})
     for renderer in run.renderers:
         part["shots"].append({"format": fmt, "photo": renderer.shot.path.name, "move": renderer.move,
-                              "zoom": renderer.zoom, "motion_kept": renderer.framing.damping,
+                              "zoom": renderer.zoom, "motion_kept": renderer.framing.damping, "travel": renderer.reach,
                               "bend_px": renderer.framing.bend_px, "parallax_px": renderer.framing.parallax_px,
                               "min_visible": min(c["visible"] for c in renderer.coverage)})
     return part

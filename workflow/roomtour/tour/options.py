@@ -3,8 +3,9 @@
 The schema is the one place that states each option's default and choices; the workflow
 validates ``tours:`` entries against it and the ``roomtour tour`` flags are generated from it
 (:func:`tour_option_specs`), so the three cannot disagree.  A few settings are not user
-options (``resolution``, ``geometry_width``, ``hfov_deg``, ``depth``, ``upscaler``,
-``weights_dir``): they are fields with a default here, for tests and benchmarks.
+options (``resolution``, ``geometry_width``, ``hfov_deg``, ``upscaler``, ``weights_dir``): they
+are fields with a default here, for tests and benchmarks.  ``depth`` is a user option (a source
+name); tests may give a full depth spec instead.
 """
 
 from __future__ import annotations
@@ -79,14 +80,14 @@ class TourOptions:
     preset: str = _D["preset"]
     strict: bool = _D["strict"]
     size: str = _D["size"]
+    depth: dict | str = _D["depth"]  # a source name, or a full roomtour.depth.estimate_depth spec
     # not user options (see the module docstring)
     format: str | None = None  # a single format: the same as formats=[format]
     resolution: tuple | None = None  # (width, height) of the first format instead of its size
-    depth: dict = field(default_factory=lambda: {"source": "layout"})  # roomtour.depth.estimate_depth spec
     geometry_width: int = 320
     hfov_deg: float = 60.0
     upscaler: dict = field(default_factory=lambda: {"method": "lanczos"})
-    weights_dir: str = "../shared/weights"
+    weights_dir: str = ""  # empty: the schema's weights_dir
 
     def __post_init__(self):
         if self.format:
@@ -94,6 +95,8 @@ class TourOptions:
         if isinstance(self.formats, str):
             self.formats = [f.strip() for f in self.formats.split(",") if f.strip()]
         self.format = self.formats[0] if self.formats else None
+        if isinstance(self.depth, str):
+            self.depth = {"source": self.depth}
         if self.size and not self.resolution:
             w, h = self.size.lower().split("x")
             self.resolution = (int(w), int(h))

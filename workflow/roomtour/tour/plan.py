@@ -25,7 +25,7 @@ __all__ = ["Shot", "caption_from_name", "read_folder", "load_shots", "fit_length
 log = logging.getLogger(__name__)
 
 # names cameras and phones give files: no room name in them
-_CAMERA_NAME = re.compile(r"^(img|dsc[nf]?|pxl|mvimg|photo|image|picture|pic|p|dji|gopr|screenshot)?[\s\d]*$",
+_CAMERA_NAME = re.compile(r"^[\s\d]*(img|dsc[nf]?|pxl|mvimg|photo|image|picture|pic|p|dji|gopr|screenshot)?[\s\d]*$",
                           re.IGNORECASE)
 
 

@@ -23,6 +23,12 @@ __all__ = ["choose_move", "PhotoGeometry", "ShotRenderer"]
 
 log = logging.getLogger(__name__)
 
+# a shot whose predicted parallax stays under this share of the output's short side (1080p: 22 px)
+# with all its motion kept tries the longer moves of REACHES, keeping the one with the most parallax
+# once the budgets (min_visible, max_bend) have damped and zoomed it
+PARALLAX_TARGET = 0.02
+REACHES = (1.5, 2.0)
+
 
 def choose_move(photo: np.ndarray, k: np.ndarray) -> tuple[str, str]:
     """A move from the photo's geometry and why: ``(move, reason)``: a dolly towards the
@@ -69,7 +75,7 @@ class PhotoGeometry:
         k0 = np.array([[f0, 0, gw / 2 - 0.5], [0, f0, gh / 2 - 0.5], [0, 0, 1.0]])
         move, why = (shot.move, "as asked") if shot.move != "auto" else choose_move(small, k0)
         lines = segments_for(photo, (gw, gh))
-        depth = estimate_depth(small, options.depth, k0, segments=lines)
+        depth = estimate_depth(small, options.depth, k0, segments=lines, weights_dir=options.weights_dir)
         return cls(photo, small, k0, lines, depth, move, why)
 
 
@@ -108,19 +114,37 @@ class ShotRenderer:
         # 9:16 window over a landscape photo magnifies it 1.8x before any move: framing, not smear)
         self.renderer = ParallaxRenderer(geometry.small, geometry.depth, geometry.k0,
                                          max_stretch=3.0 * max(1.0, ft / f0))
-        path = tour_move_path(move, frames, window, sweep)
         # labels at the size they are rendered at: at half size the visibility test is twice as tolerant
         # (a 9:16 dolly measured 97.5% there but 90% as rendered); bend at the output size
         segments = segment_points(geometry.lines, spacing=2.0)
-        self.framing = fit_shot(self.renderer, path, (self.tw, self.th), output_size=(out_w, out_h),
-                                lines=(geometry.depth, geometry.k0, segments), min_visible=options.min_visible,
-                                max_bend=options.max_bend, max_zoom=1.6)
+
+        def fit(reach, max_bend):
+            path = tour_move_path(move, frames, window, sweep, reach)
+            return path, fit_shot(self.renderer, path, (self.tw, self.th), output_size=(out_w, out_h),
+                                  lines=(geometry.depth, geometry.k0, segments), min_visible=options.min_visible,
+                                  max_bend=max_bend, max_zoom=1.6)
+
+        path, self.framing = fit(1.0, options.max_bend)
+        self.reach = 1.0
+        # a move that keeps all its motion but shows little parallax (a deep room seen straight on, where
+        # the walls are far) travels further, while every frame keeps its budgets: depth a viewer sees
+        target = PARALLAX_TARGET * min(out_w, out_h)
+        for reach in REACHES:
+            if self.framing.damping < 1.0 or self.framing.parallax_px >= target:
+                break  # damped already, or enough to see
+            # travel beyond the move's own is optional: it keeps half the bend budget in hand
+            longer, framing = fit(reach, 0.5 * options.max_bend)
+            if framing.parallax_px <= self.framing.parallax_px:
+                break  # the budgets take back what the longer move adds
+            path, self.framing, self.reach = longer, framing, reach
+        self.path = path
         self.camera = apply_framing(path, self.framing)
         self.zoom = self.framing.zoom
         self.move = move
-        log.info("%s (%dx%d): %s (%s); zoom %.2f, motion kept %.2f, bend %.2f px, parallax %.0f px (predicted)",
-                 shot.path.name, out_w, out_h, move, geometry.why, self.zoom, self.framing.damping,
-                 self.framing.bend_px, self.framing.parallax_px)
+        log.info("%s (%dx%d): %s (%s); %szoom %.2f, motion kept %.2f, bend %.2f px, parallax %.0f px (predicted)",
+                 shot.path.name, out_w, out_h, move, geometry.why,
+                 f"travel x{self.reach:g} (little parallax at x1), " if self.reach != 1.0 else "", self.zoom,
+                 self.framing.damping, self.framing.bend_px, self.framing.parallax_px)
         # full-resolution sampling: geometry pixel (x + 0.5) / g - 0.5 in the photo. Where the output
         # magnifies the photo (a 9:16 window over a landscape photo, a small photo at 1080p), frames
         # sample a Lanczos-enlarged copy: bilinear sampling alone is visibly soft there
