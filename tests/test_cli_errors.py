@@ -100,3 +100,28 @@ def test_tour_stills_of_a_file_that_is_not_a_video_are_one_line(step, tmp_path):
     args = [tmp_path / "out.png", bad] + (["--coverage", coverage] if step == "tour-poster" else [])
     _one_line_error(_cli(step, *args), str(bad), "not a readable video")
     assert not (tmp_path / "out.png").exists()
+
+
+def test_tables_that_are_not_the_expected_ones_are_one_line(tmp_path):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("a,b\n1,2\n")
+    _one_line_error(_cli("summarize", notes, "--out-csv", tmp_path / "s.csv"), "notes.csv", "no column image")
+    _one_line_error(_cli("figures", notes, tmp_path / "f.png"), "notes.csv", "not a chain summary")
+    _one_line_error(_cli("summarize", tmp_path, "--out-csv", tmp_path / "s.csv"), "a directory, not a metrics table")
+    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "f.png").exists()
+
+
+def test_tour_steps_refuse_what_is_not_a_video_or_not_json(tmp_path):
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video")
+    _one_line_error(_cli("tour-mux", text, tmp_path / "x.mp4"), "notes.mp4", "not a readable video")
+    _one_line_error(_cli("tour-mux", tmp_path, tmp_path / "x.mp4"), "a directory, not a video file")
+    assert not (tmp_path / "x.mp4").exists()
+    _one_line_error(_cli("tour-segment", tmp_path / "s.mp4", "--photo", text, "--spec", "notjson"), "--spec: not JSON")
+
+
+@pytest.mark.parametrize("size, needle", [("0x0", "each side must be 32 to 4096"), ("99999x99999", "each side"),
+                                          ("abc", "must be WIDTHxHEIGHT")])
+def test_a_tour_size_out_of_bounds_is_one_line_before_anything_is_read(tmp_path, size, needle):
+    (tmp_path / "photos").mkdir()
+    _one_line_error(_cli("tour", tmp_path / "photos", "-o", tmp_path / "t.mp4", "--size", size), needle)

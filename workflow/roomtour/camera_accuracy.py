@@ -319,7 +319,7 @@ def camera_errors(frames: np.ndarray, intrinsics: np.ndarray, w2c, trials: int |
     (T, 3, 4) it should follow, averaged over ``trials`` estimates (see the module docstring).
     ``w2c`` may be a dict of named paths: then a dict of :class:`CameraErrors` is returned, every
     path scored against the same estimates."""
-    from .config import schema_default
+    from .schema import schema_default
 
     # the study's settings unless told otherwise: one source of defaults (the config schema)
     trials = schema_default("metrics", "camera", "trials") if trials is None else trials

@@ -7,8 +7,6 @@ and turns a failure into one line naming the file and the offending key.
 
 from __future__ import annotations
 
-import copy
-import functools
 import logging
 import re
 from pathlib import Path
@@ -17,27 +15,10 @@ import yaml
 
 from .chains import parse_chain, upscale_count, BASELINES
 from .errors import RoomtourError
+from .schema import DEFAULT_SCHEMA, load_schema, schema_choices, schema_default  # noqa: F401 (re-exported)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif")
 NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
-DEFAULT_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
-
-
-def schema_default(*keys, schema_path: str | Path = DEFAULT_SCHEMA):
-    """A setting's default as the schema states it (the one source of defaults the CLI shares
-    with the workflow), e.g. ``schema_default("generate", "method")``."""
-    node = _parsed_schema(str(schema_path))
-    for key in keys:
-        node = node["properties"][key]
-    return copy.deepcopy(node.get("default"))
-
-
-def schema_choices(*keys, schema_path: str | Path = DEFAULT_SCHEMA) -> list:
-    """The values a setting may take (its schema ``enum``), e.g. ``schema_choices("denoise", "method")``."""
-    node = _parsed_schema(str(schema_path))
-    for key in keys:
-        node = node["properties"][key]
-    return list(node["enum"])
 
 
 def _with_defaults(validator_class):
@@ -57,20 +38,6 @@ def _with_defaults(validator_class):
 
 def _copy(v):
     return yaml.safe_load(yaml.safe_dump(v))
-
-
-@functools.lru_cache(maxsize=4)
-def _parsed_schema(path: str) -> dict:
-    """The parsed schema, shared: callers read it (or copy what they hand out), never change it.
-    libyaml's loader where PyYAML has it: 10x faster, and every workflow job's CLI parses it."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(Path(path).read_text(), Loader=loader)
-
-
-def load_schema(path: str | Path = DEFAULT_SCHEMA) -> dict:
-    """The schema as a fresh mapping (read and parsed once per process: every CLI default comes
-    from it, and parsing the YAML a dozen times cost 1.5 s per command)."""
-    return copy.deepcopy(_parsed_schema(str(path)))
 
 
 def validate_config(config: dict, schema_path: str | Path = DEFAULT_SCHEMA, where: str = "config") -> dict:

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .camera import CameraPath
-from .config import schema_default
+from .schema import schema_default
 from .errors import RoomtourError
 
 # the share of every frame that must come from the photo: the schema's default (generate.min_visible)

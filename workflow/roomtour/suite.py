@@ -202,7 +202,7 @@ def run_suite(config: dict, log=print, figure_dir: str | Path | None = None):
     (or None)."""
     from .camera import intrinsics_matrix
     from .camera_accuracy import camera_errors
-    from .config import schema_default
+    from .schema import schema_default
     from .figures import contact_sheet
     from .generators import GENERATORS
     from .metrics import resize_frames

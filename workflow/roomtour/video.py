@@ -115,6 +115,8 @@ _FPS_RE = re.compile(r"([\d.]+) fps")
 def _banner(path: Path) -> str:
     """ffmpeg's report on a file (what ``ffmpeg -i`` prints: tags, duration, streams); the
     ``imageio-ffmpeg`` wheel has no ffprobe."""
+    if path.is_dir():
+        raise RoomtourError(path, "a directory, not a video file")
     if not path.is_file():
         raise RoomtourError(path, "video not found")
     return subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr

@@ -7,7 +7,7 @@ import logging
 
 import numpy as np
 
-from ..config import schema_choices, schema_default
+from ..schema import schema_choices, schema_default
 from ..errors import RoomtourError
 from .args import _fraction, _hfov, _json, _positive_float, _positive_int, _scale, _size
 
@@ -229,7 +229,10 @@ def cmd_summarize(a):
                          per_video, read_camera, rendered_is_requested)
     from ..video import atomic_path
 
-    rows = pd.concat([pd.read_csv(p) for p in a.metrics], ignore_index=True)
+    from ..tables import read_table
+
+    rows = pd.concat([read_table(p, ("image", "motion", "chain", "frame"), "metrics table") for p in a.metrics],
+                     ignore_index=True)
     videos = per_video(rows)
     if a.camera:
         videos = attach_camera(videos, read_camera(a.camera))
@@ -279,11 +282,13 @@ def cmd_summarize(a):
 
 
 def cmd_figures(a):
-    import pandas as pd
-
     from ..figures import bar_chart
+    from ..tables import read_table
 
-    bar_chart(pd.read_csv(a.summary), a.out, title=a.title)
+    summary = read_table(a.summary, ("chain",), "chain summary (summary.csv)")
+    if not any(c.endswith("_mean") for c in summary.columns):
+        raise RoomtourError(a.summary, "not a chain summary (summary.csv): no metric_mean column")
+    bar_chart(summary, a.out, title=a.title)
 
 
 def cmd_contact_sheet(a):

@@ -90,7 +90,13 @@ def _spec_options(a):
     """A workflow step's options: the listing's validated config, passed as ``--spec`` JSON."""
     from ..tour.options import TourOptions
 
-    return TourOptions.from_spec(json.loads(a.spec)).check()
+    try:
+        spec = json.loads(a.spec)
+    except json.JSONDecodeError as exc:
+        raise RoomtourError("--spec", f"not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(spec, dict):
+        raise RoomtourError("--spec", "must be a JSON object of tour options")
+    return TourOptions.from_spec(spec).check()
 
 
 def cmd_tour(a):
@@ -236,8 +242,9 @@ def cmd_tour_mux(a):
     import shutil
 
     from ..tour.platforms import AUDIO, LOUDNESS
-    from ..video import atomic_path, check_music, mux_audio, probe
+    from ..video import atomic_path, check_music, mux_audio, probe, video_info
 
+    video_info(a.video)  # one line when the silent tour is not a video (a directory, text, nothing)
     if a.music:
         check_music(a.music)
         mux_audio(a.video, a.music, a.out, probe(a.video)["duration"], audio=AUDIO, loudness=LOUDNESS)

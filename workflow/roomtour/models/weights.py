@@ -25,7 +25,7 @@ WEIGHT_SOURCES = {
 
 def default_weights_dir() -> str:
     """The schema's ``weights_dir`` default (the workflow's, the CLI's and the tours' one default)."""
-    from ..config import schema_default
+    from ..schema import schema_default
 
     return schema_default("weights_dir")
 

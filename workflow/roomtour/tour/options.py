@@ -20,11 +20,12 @@ __all__ = ["FORMATS", "CARD_SECONDS", "TourOptions", "tour_option_specs", "tour_
 FORMATS = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
 MOVES = ("auto", "dolly_in", "push_in", "truck_left", "truck_right", "still")  # auto + camera.TOUR_MOVES
 CARD_SECONDS = 2.5
+MIN_SIDE, MAX_SIDE = 32, 4096  # --size bounds: cards need room for text; 4096 is H.264 level 5.1 widest
 
 
 def tour_option_specs() -> dict:
     """``{option: its schema}`` from ``$defs/tour_options`` (default, enum or type, description)."""
-    from ..config import load_schema
+    from ..schema import load_schema
 
     return load_schema()["$defs"]["tour_options"]["properties"]
 
@@ -98,8 +99,10 @@ class TourOptions:
         if isinstance(self.depth, str):
             self.depth = {"source": self.depth}
         if self.size and not self.resolution:
-            w, h = self.size.lower().split("x")
-            self.resolution = (int(w), int(h))
+            parts = self.size.lower().split("x")
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                raise RoomtourError("size", f"must be WIDTHxHEIGHT in pixels, e.g. 960x540, not {self.size!r}")
+            self.resolution = (int(parts[0]), int(parts[1]))
 
     @classmethod
     def from_spec(cls, spec: dict, **extra) -> "TourOptions":
@@ -124,6 +127,9 @@ class TourOptions:
             raise RoomtourError("tour", "length must be 0 (no target) or a number of seconds")
         if self.max_bend <= 0:
             raise RoomtourError("tour", "max_bend must be positive (pixels)")
+        if self.resolution and not all(MIN_SIDE <= int(v) <= MAX_SIDE for v in self.resolution):
+            raise RoomtourError("size", f"each side must be {MIN_SIDE} to {MAX_SIDE} pixels, not "
+                                f"{self.resolution[0]}x{self.resolution[1]}")
         if self.transition == "crossfade" and self.crossfade_frames * 2 > self.frames_for(self.seconds_per_photo):
             raise RoomtourError("tour", "the crossfade may last at most half of a photo's time")
         return self
