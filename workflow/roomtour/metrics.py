@@ -38,6 +38,7 @@ and a flow-based temporal consistency measure:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
@@ -61,6 +62,8 @@ __all__ = [
     "psnr_from_mse",
     "video_metrics",
     "METRIC_COLUMNS",
+    "Metric",
+    "METRICS",
 ]
 
 RESIZE_KERNELS = {
@@ -71,7 +74,33 @@ RESIZE_KERNELS = {
     "lanczos": cv2.INTER_LANCZOS4,
 }
 
-METRIC_COLUMNS = ["temporal_psnr", "temporal_ssim", "ref_psnr", "ref_ssim", "warp_error"]
+@dataclass(frozen=True)
+class Metric:
+    """One column of the study's tables: how it is labelled, rounded and read (a new column is one entry
+    of :data:`METRICS`; :func:`video_metrics` or the camera-accuracy job computes its values)."""
+
+    name: str
+    label: str
+    digits: int
+    higher_is_better: bool
+    per_video: bool = False  # one value per video (camera accuracy), not one per frame
+
+
+METRICS = (
+    Metric("temporal_psnr", "temporal PSNR dB (proxy)", 2, True),
+    Metric("temporal_ssim", "temporal SSIM (proxy)", 3, True),
+    Metric("ref_psnr", "ref PSNR dB", 2, True),
+    Metric("ref_ssim", "ref SSIM", 3, True),
+    Metric("warp_error", "warp error", 4, False),
+    # camera accuracy (roomtour.camera_accuracy), against the requested path and the rendered one
+    Metric("rot_err", "RotErr (rad, Σ frames)", 3, False, per_video=True),
+    Metric("trans_err", "TransErr (Σ frames)", 3, False, per_video=True),
+    Metric("cam_mc", "CamMC (Σ frames)", 3, False, per_video=True),
+    Metric("rot_err_rendered", "RotErr vs rendered path", 3, False, per_video=True),
+    Metric("trans_err_rendered", "TransErr vs rendered path", 3, False, per_video=True),
+    Metric("cam_mc_rendered", "CamMC vs rendered path", 3, False, per_video=True),
+)
+METRIC_COLUMNS = [m.name for m in METRICS if not m.per_video]
 
 
 def resize_frames(frames: np.ndarray, width: int, height: int, kernel: str = "bicubic") -> np.ndarray:

@@ -13,22 +13,16 @@ import pandas as pd
 
 from .coverage import COLUMNS as COVERAGE_COLUMNS
 from .framing import MIN_VISIBLE
-from .metrics import METRIC_COLUMNS, psnr_from_mse
+from .metrics import METRIC_COLUMNS, METRICS, psnr_from_mse
 
 KEYS = ["image", "motion", "chain"]
 # camera accuracy per video (roomtour.camera_accuracy), against the requested path and the rendered one
-CAMERA_COLUMNS = ["rot_err", "trans_err", "cam_mc", "rot_err_rendered", "trans_err_rendered", "cam_mc_rendered"]
+CAMERA_COLUMNS = [m.name for m in METRICS if m.per_video]
 SCORED_COLUMNS = METRIC_COLUMNS + CAMERA_COLUMNS
-
-# Higher is better except for the warp error and camera errors.
-HIGHER_IS_BETTER = {
-    "temporal_psnr": True,
-    "temporal_ssim": True,
-    "ref_psnr": True,
-    "ref_ssim": True,
-    "warp_error": False,
-    **{c: False for c in CAMERA_COLUMNS},
-}
+# label, rounding and direction of every column: from the one table, roomtour.metrics.METRICS
+HIGHER_IS_BETTER = {m.name: m.higher_is_better for m in METRICS}
+DIGITS = {m.name: m.digits for m in METRICS}
+LABELS = {m.name: m.label for m in METRICS}
 
 
 def per_video(frame_rows: pd.DataFrame) -> pd.DataFrame:
@@ -145,23 +139,6 @@ def _fmt(mean, std, digits):
     if np.isinf(mean):
         return "inf" if mean > 0 else "-inf"
     return f"{mean:.{digits}f}" + ("" if np.isnan(std) else f" ± {std:.{digits}f}")
-
-
-DIGITS = {"temporal_psnr": 2, "temporal_ssim": 3, "ref_psnr": 2, "ref_ssim": 3, "warp_error": 4,
-          **{c: 3 for c in CAMERA_COLUMNS}}
-LABELS = {
-    "temporal_psnr": "temporal PSNR dB (proxy)",
-    "temporal_ssim": "temporal SSIM (proxy)",
-    "ref_psnr": "ref PSNR dB",
-    "ref_ssim": "ref SSIM",
-    "warp_error": "warp error",
-    "rot_err": "RotErr (rad, Σ frames)",
-    "trans_err": "TransErr (Σ frames)",
-    "cam_mc": "CamMC (Σ frames)",
-    "rot_err_rendered": "RotErr vs rendered path",
-    "trans_err_rendered": "TransErr vs rendered path",
-    "cam_mc_rendered": "CamMC vs rendered path",
-}
 
 
 def read_camera(paths) -> pd.DataFrame:
