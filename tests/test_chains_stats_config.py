@@ -10,7 +10,6 @@ from roomtour.chains import (
     UPSCALE_CHAIN_RE,
     parent_chain,
     parse_chain,
-    required_chains,
     upscale_count,
 )
 from roomtour.config import compare_size, image_sources, load_config, validate_config
@@ -29,14 +28,6 @@ def test_chain_parsing_and_parents():
     assert upscale_count("up-dn-up") == 2 and upscale_count("frozen") == 0
     with pytest.raises(RoomtourError, match="unknown step"):
         parse_chain("dn-sharpen")
-
-
-def test_required_chains_share_intermediates():
-    need = required_chains(["raw", "dn", "up", "dn-up", "up-dn", "frozen"])
-    assert need == ["raw", "dn", "up", "dn-up", "up-dn", "frozen"]
-    # the four processed chains cost four step jobs, not six
-    assert len([c for c in need if c not in ("raw", "frozen")]) == 4
-    assert required_chains(["up-dn"]) == ["raw", "up", "up-dn"]
 
 
 def test_wildcard_regexes_route_each_chain_to_one_rule():

@@ -50,22 +50,6 @@ def upscale_count(name: str) -> int:
     return 0 if name in BASELINES else parse_chain(name).count("up")
 
 
-def required_chains(chains) -> list[str]:
-    """Every video the chains need, intermediates included, parents first."""
-    out: list[str] = []
-    for name in chains:
-        if name in BASELINES:
-            if name not in out:
-                out.append(name)
-            continue
-        steps = parse_chain(name)
-        for k in range(len(steps) + 1):
-            sub = "-".join(steps[:k]) or "raw"
-            if sub not in out:
-                out.append(sub)
-    return out
-
-
 # --------------------------------------------------------------------------- provenance
 
 TAG_PREFIX = "roomtour_"

@@ -14,7 +14,6 @@ from roomtour.chains import (
     DENOISE_CHAIN_RE,
     UPSCALE_CHAIN_RE,
     parent_chain,
-    required_chains,
 )
 from roomtour.config import compare_scale, compare_size, image_sources, validate_config
 from roomtour.denoisers import DENOISERS
@@ -42,8 +41,6 @@ R = config["results_dir"].rstrip(
 )  # every output lives under it: one config, one results tree
 MOTIONS = list(config.get("motions", {}))
 CHAINS = list(config["chains"])
-# every video the metrics need, intermediates included, plus the frozen baseline
-VIDEO_CHAINS = required_chains(CHAINS + list(BASELINES))
 SCORED_CHAINS = CHAINS + list(BASELINES)
 PROCEDURAL = "procedural" in config.get("images", {})
 WIDTH, HEIGHT = config["video"]["width"], config["video"]["height"]
