@@ -56,7 +56,7 @@ fitted to what the photo shows.
 
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 
 import cv2
@@ -79,8 +79,7 @@ def _interpolation(name: str, where: str) -> int:
     return INTERPOLATIONS[name]
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+log = logging.getLogger(__name__)
 
 
 class _Rendered:
@@ -142,7 +141,7 @@ class _Rendered:
             self.framing = Framing("exact")
             if lines is not None:
                 describe_lines(self.framing, rel, (width, height), *lines)
-        _log(self.framing.describe())
+        log.info(self.framing.describe())
         cam = apply_framing(rel, self.framing)
         frames = (renderer.render(intrinsics_matrix(intr, width, height), pose)
                   for pose, intr in zip(cam.w2c, cam.intrinsics))
@@ -388,8 +387,7 @@ class CamI2VAdapter:
         frames = run_generator_tool(self.command, photo, camera.relative_to_first(), width, height, self.fps,
                                     self.seed)
         if len(frames) != len(camera):
-            print(f"cami2v: {len(frames)} frames for a {len(camera)}-pose path; keeping the tool's frames",
-                  file=sys.stderr)
+            log.warning("cami2v: %d frames for a %d-pose path; keeping the tool's frames", len(frames), len(camera))
         return np.stack([fit_to_size(f, width, height) for f in frames])
 
 
@@ -408,10 +406,8 @@ class ImportGenerator:
     def generate(self, photo, camera: CameraPath, width: int, height: int, video: str = "", **_) -> np.ndarray:
         frames = read_video(video)
         if len(frames) != len(camera):
-            print(
-                f"{video}: {len(frames)} frames, the camera path has {len(camera)}; keeping the video's frames",
-                file=sys.stderr,
-            )
+            log.warning("%s: %d frames, the camera path has %d; keeping the video's frames", video, len(frames),
+                        len(camera))
         return np.stack([fit_to_size(f, width, height) for f in frames])
 
 
@@ -426,6 +422,6 @@ def warn_if_frozen(frames, camera: CameraPath, method: str) -> bool:
     else:
         frozen = len(frames) > 1 and int(np.abs(frames.astype(np.int16) - frames[:1]).max()) <= 1
     if moves and frozen:
-        _log(f"warning: the camera path moves but every frame of the {method} video is the same "
-             "(homography ignores translation: use parallax, or homography with plane_depth)")
+        log.warning("the camera path moves but every frame of the %s video is the same "
+                    "(homography ignores translation: use parallax, or homography with plane_depth)", method)
     return bool(moves and frozen)
