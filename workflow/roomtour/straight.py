@@ -160,7 +160,7 @@ def _second_differences(n: int):
 
 def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray | None = None, *,
                      smoothness: float = 16384.0, edge_contrast: float = 0.04, line_weight: float = 1e6,
-                     spacing: float = 0.5, work_pixels: int = 20000, band: float = 2.0,
+                     spacing: float = 1.0, work_pixels: int = 20000, band: float = 2.0,
                      step: float = 0.1) -> np.ndarray:
     """The depth nearest ``depth`` (in inverse depth) whose inverse is affine along every segment.
 
@@ -179,11 +179,12 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
     line terms are exact for the bilinearly enlarged result).  The terms
     hold along each segment and along parallels ``band`` grid cells to either
     side, so the pixels beside an edge move with it.  The line terms are
-    sampled every ``spacing`` pixels (half a pixel: between sparser samples
-    a depth step of the prior can survive on the line) and ``line_weight`` is
-    the weight at 1.5-pixel samples, scaled by ``(1.5 / spacing) ** 4`` so
-    that it means the same at any spacing (a second difference shrinks with
-    the square of its step).  Returns float32 depth of the same shape.
+    sampled every ``spacing`` grid cells (one per cell: between sparser
+    samples a depth step of the prior survives on the line) and
+    ``line_weight`` is the weight at samples 1.5 cells apart, scaled by
+    ``(1.5 / spacing) ** 4`` so that it means the same at any spacing (a
+    second difference shrinks with the square of its step).  Returns float32
+    depth of the same shape.
     """
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
