@@ -276,3 +276,28 @@ def test_identical_photos_are_named_in_a_warning(tmp_path, caplog):
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(loaded) == 2
     assert any("kitchen_copy.png shows the same pixels as kitchen.png" in m for m in said)
+
+
+def test_a_shot_with_little_parallax_travels_further_within_its_budgets(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import roomtour.tour.shot as shot_module
+    from roomtour.tour import PhotoGeometry, Shot, ShotRenderer
+
+    path = tmp_path / "living.png"
+    write_image(path, room_photo("living"))
+    options = TourOptions(depth="layout", size="160x90", min_visible=0.5, max_bend=50.0)
+    shot = Shot(Path(path), move="push_in")
+    geometry = PhotoGeometry.solve(room_photo("living"), shot, options)
+
+    def render(target):
+        monkeypatch.setattr(shot_module, "PARALLAX_TARGET", target)
+        return ShotRenderer(geometry, shot, options, 12, options.size_px)
+
+    enough = render(0.0)  # any parallax is enough: the move as designed
+    assert enough.reach == 1.0
+    wanting = render(10.0)  # no parallax is enough: the longest travel the budgets allow
+    assert wanting.reach == max(shot_module.REACHES)
+    assert wanting.framing.parallax_px > enough.framing.parallax_px
+    # the path really is longer: the last camera is farther from the first
+    assert np.linalg.norm(wanting.camera.centers[-1]) > 1.5 * np.linalg.norm(enough.camera.centers[-1])
