@@ -125,3 +125,16 @@ def test_tour_steps_refuse_what_is_not_a_video_or_not_json(tmp_path):
 def test_a_tour_size_out_of_bounds_is_one_line_before_anything_is_read(tmp_path, size, needle):
     (tmp_path / "photos").mkdir()
     _one_line_error(_cli("tour", tmp_path / "photos", "-o", tmp_path / "t.mp4", "--size", size), needle)
+
+
+def test_a_tour_longer_than_the_limit_is_refused_before_rendering(tmp_path):
+    from conftest import room_photo
+    from roomtour.images import write_image
+
+    (tmp_path / "photos").mkdir()
+    write_image(tmp_path / "photos" / "kitchen.png", room_photo("living", 160, 90))
+    out = tmp_path / "t.mp4"
+    _one_line_error(_cli("tour", tmp_path / "photos", "-o", out, "--length", "100000"), "--length", "--max-length 900")
+    _one_line_error(_cli("tour", tmp_path / "photos", "-o", out, "--seconds-per-photo", "1000000"),
+                    "the tour", "longer than --max-length")
+    assert not out.exists() and not list(tmp_path.glob(".*"))

@@ -281,6 +281,7 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions) -> di
     if short:
         raise RoomtourError(short[0], "its time is shorter than two crossfades")
     per_format = timeline_frames(options, [s for s, _ in loaded])
+    options.check_length(per_format / options.fps, f"{folder}: the tour")
     items = _preflight(out, options, shots, loaded, per_format / options.fps)
     logo = cards.load_logo(options.logo) if options.logo else None
     start = time.monotonic()

@@ -55,6 +55,7 @@ class TourOptions:
     formats: list = field(default_factory=lambda: list(_D["formats"]))
     length: float = _D["length"]
     seconds_per_photo: float = _D["seconds_per_photo"]
+    max_length: float = _D["max_length"]
     min_seconds_per_photo: float = _D["min_seconds_per_photo"]
     fps: float = _D["fps"]
     title: str = _D["title"]
@@ -125,6 +126,7 @@ class TourOptions:
             raise RoomtourError("tour", "seconds per photo and fps must be positive")
         if self.length < 0:
             raise RoomtourError("tour", "length must be 0 (no target) or a number of seconds")
+        self.check_length(self.length, "--length")
         if self.max_bend <= 0:
             raise RoomtourError("tour", "max_bend must be positive (pixels)")
         if self.resolution and not all(MIN_SIDE <= int(v) <= MAX_SIDE for v in self.resolution):
@@ -133,6 +135,12 @@ class TourOptions:
         if self.transition == "crossfade" and self.crossfade_frames * 2 > self.frames_for(self.seconds_per_photo):
             raise RoomtourError("tour", "the crossfade may last at most half of a photo's time")
         return self
+
+    def check_length(self, seconds: float, where: str = "tour") -> None:
+        """Refuse a tour of ``seconds`` longer than ``max_length`` (0: no limit), before any frame."""
+        if self.max_length and seconds > self.max_length:
+            raise RoomtourError(where, f"{seconds:g} s is longer than --max-length {self.max_length:g} s "
+                                       "(15 minutes by default; --max-length 0 for no limit)")
 
     def size_of(self, fmt: str) -> tuple[int, int]:
         """Output size of a format: its own, or scaled like ``resolution`` scales the first (even sizes:
