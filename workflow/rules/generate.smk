@@ -28,6 +28,6 @@ rule generate:
     shell:
         "python -m roomtour --threads {threads} generate {output.video:q} --method {params.method:q}"
         " --options {params.options:q} --photo {input.photo:q} --path {input.path:q}"
-        " {params.extra} --framing {params.framing:q} --min-visible {params.min_visible}"
+        " {params.extra} --framing {params.framing:q} --min-visible {params.min_visible:q}"
         " --weights-dir {params.weights_dir:q} --coverage {output.coverage:q}"
         " --size {params.size} --fps {params.fps} 2> {log:q}"

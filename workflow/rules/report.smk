@@ -84,4 +84,4 @@ rule contact_sheet:
     shell:
         "python -m roomtour contact-sheet {output:q} {params.pairs} --coverage {input.coverage:q}"
         " --camera {input.camera:q} --frames {params.frames} --title {params.title:q}"
-        " --min-visible {params.min_visible} 2> {log:q}"
+        " --min-visible {params.min_visible:q} 2> {log:q}"
