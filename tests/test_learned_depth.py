@@ -200,3 +200,33 @@ def test_the_learned_source_renders_a_video_with_parallax(tmp_path):
     video = gen.generate(photo, cam, 160, 96)
     assert video.shape == (3, 96, 160, 3)
     assert np.abs(video[2].astype(int) - video[0]).mean() > 2  # the camera moved, and the frames show it
+
+
+FORKED = """
+import multiprocessing, sys
+from concurrent.futures import ProcessPoolExecutor
+import numpy as np
+from roomtour.depth.learned import DepthNetwork
+net = DepthNetwork(weights=sys.argv[1])
+photo = np.random.default_rng(0).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+here = net(photo)
+with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+    there = list(pool.map(net, [photo, photo]))
+print(max(float(np.abs(t - here).max()) for t in there))
+"""
+
+
+def test_a_process_forked_after_the_network_ran_can_run_it_too():
+    # a multi-format tour forks its workers; torch's thread pool does not survive a fork, and a
+    # child's first parallel region used to wait for it for ever (run apart, so a hang is a failure)
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    env = dict(os.environ, PYTHONPATH=str(REPO / "workflow"))
+    proc = subprocess.run([sys.executable, "-c", FORKED, str(shared_path(*WEIGHTS))], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert float(proc.stdout.strip().splitlines()[-1]) < 1e-4

@@ -47,6 +47,24 @@ log = logging.getLogger(__name__)
 WEIGHTS = "tcmonodepth/_ckpt_small.pt.tar"  # relative to weights_dir
 
 
+_RAN_IN: int | None = None  # the process that ran the network first
+
+
+def _guard_fork() -> None:
+    """One torch thread in a process forked from one that already ran the network: the parent's
+    OpenMP thread pool does not survive a fork, and the child's first parallel region would wait
+    for it for ever (a multi-format tour forks its workers after the parent may have solved depth)."""
+    import os
+
+    import torch
+
+    global _RAN_IN
+    if _RAN_IN is None:
+        _RAN_IN = os.getpid()
+    elif _RAN_IN != os.getpid():
+        torch.set_num_threads(1)
+
+
 @lru_cache(maxsize=4)
 def _network(path: str):
     from ..models.loading import load_tcmonodepth
@@ -81,6 +99,7 @@ class DepthNetwork:
     def __call__(self, photo: np.ndarray) -> np.ndarray:
         import torch
 
+        _guard_fork()  # before any threaded call, OpenCV's resize included
         h, w = photo.shape[:2]
         nw, nh = self.input_size(w, h)
         x = cv2.resize(photo, (nw, nh), interpolation=cv2.INTER_CUBIC if nw > w else cv2.INTER_AREA)
