@@ -13,9 +13,10 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["DEFAULT_SCHEMA", "load_schema", "schema_default", "schema_choices"]
+__all__ = ["DEFAULT_SCHEMA", "CHECKOUT", "load_schema", "schema_default", "schema_choices"]
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+CHECKOUT = DEFAULT_SCHEMA.parents[2]  # the repository root: relative defaults such as ../shared are beside it
 
 
 def schema_default(*keys, schema_path: str | Path = DEFAULT_SCHEMA):

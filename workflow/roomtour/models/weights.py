@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import RoomtourError
 
-__all__ = ["WEIGHT_SOURCES", "find_weights", "default_weights_dir"]
+__all__ = ["WEIGHT_SOURCES", "find_weights", "weights_dirs", "default_weights_dir"]
 
 # where each file officially comes from, for the error message (prefix of the relative path -> page)
 WEIGHT_SOURCES = {
@@ -30,20 +30,33 @@ def default_weights_dir() -> str:
     return schema_default("weights_dir")
 
 
+def weights_dirs(weights_dir: str | Path | None) -> list[Path]:
+    """Where to look, in order: ``weights_dir`` as given (relative to the working directory), then,
+    for a relative one, the same path relative to the checkout.  The default ``../shared/weights``
+    means "beside the checkout", so a workflow run with ``--directory`` elsewhere, or a tour made
+    from another folder, still finds it."""
+    base = Path(weights_dir or default_weights_dir())
+    if base.is_absolute():
+        return [base]
+    from ..schema import CHECKOUT
+
+    return [base, CHECKOUT / base]
+
+
 def find_weights(weights_dir: str | Path | None, relative: str, weights: str | Path = "") -> Path:
     """The weights file: ``weights`` when given (a path, or relative to ``weights_dir``), else
     ``weights_dir/relative`` or a file of that name directly in ``weights_dir``.
 
     ``weights_dir`` None or empty means :func:`default_weights_dir`.
     """
-    base = Path(weights_dir or default_weights_dir())
+    bases = weights_dirs(weights_dir)
     if weights:
         path = Path(weights)
-        candidates = [path] if path.is_absolute() else [path, base / path]
+        candidates = [path] if path.is_absolute() else [path, *(base / path for base in bases)]
         where = path
     else:
-        candidates = [base / relative, base / Path(relative).name]
-        where = base / relative
+        candidates = [c for base in bases for c in (base / relative, base / Path(relative).name)]
+        where = bases[0] / relative
     for candidate in candidates:
         if candidate.is_file():
             return candidate
