@@ -19,7 +19,7 @@ import sys
 import time
 
 from ..errors import RoomtourError
-from . import benchmarks, config_check, study, tours
+from . import benchmarks, config_check, study, tours, web
 from .args import _set_threads
 
 __all__ = ["main", "build_parser"]
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     benchmarks.add_commands(sub)
     tours.add_commands(sub)
     config_check.add_commands(sub)
+    web.add_commands(sub)
     return p
 
 

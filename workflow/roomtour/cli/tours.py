@@ -119,24 +119,10 @@ def cmd_tour(a):
 
 def cmd_tour_segment(a):
     from ..coverage import write_coverage
-    from ..tour import PhotoGeometry, Shot, shot_stream
-    from ..tour.cards import CaptionOverlay
-    from ..images import read_image
-    from ..video import VideoWriter, h264
+    from ..tour import Shot, write_shot
 
     options = _spec_options(a)
-    shot = Shot(Path(a.photo), a.caption or "", a.move, a.seconds)
-    geometry = PhotoGeometry.solve(read_image(shot.path), shot, options)
-    w, h = options.size_px
-    done: list = []
-    caption = CaptionOverlay(shot.caption, w, h) if options.captions and shot.caption else None
-    # an intermediate for the tour: nearly lossless, quick to encode
-    with VideoWriter(a.out, w, h, options.fps, h264(crf=12, preset="veryfast")) as writer:
-        for i, (frame, renderer) in enumerate(shot_stream(geometry, shot, options, (w, h), done)):
-            if caption is not None:
-                caption.draw(frame, i, renderer.frames, options.fps)
-            writer.write(frame)
-    renderer = done[0]
+    renderer = write_shot(a.out, Shot(Path(a.photo), a.caption or "", a.move, a.seconds), options)
     if a.coverage:
         import pandas as pd
 

@@ -23,7 +23,8 @@ import importlib
 # (every workflow job builds the CLI) does not load the renderer, the cards and the encoder
 _HOMES = {
     "cards": ["CaptionOverlay", "card", "safe_area"],
-    "deliver": ["Deliverable", "TourProgress", "crossfade", "deliverables", "render_tour", "repeat", "shot_stream"],
+    "deliver": ["Deliverable", "TourProgress", "crossfade", "deliverables", "render_tour", "repeat", "shot_stream",
+                "write_shot"],
     "options": ["CARD_SECONDS", "FORMATS", "MOVES", "TourOptions", "format_size", "format_slug", "tour_defaults"],
     "plan": ["Shot", "caption_from_name", "fit_length", "load_shots", "read_folder", "shot_frames", "timeline_frames"],
     "shot": ["PhotoGeometry", "ShotRenderer", "choose_move"],
@@ -38,6 +39,6 @@ def __getattr__(name):
 
 
 __all__ = ["CaptionOverlay", "card", "safe_area", "Deliverable", "TourProgress", "crossfade", "deliverables",
-           "render_tour", "repeat", "shot_stream", "CARD_SECONDS", "FORMATS", "MOVES", "TourOptions",
+           "render_tour", "repeat", "shot_stream", "write_shot", "CARD_SECONDS", "FORMATS", "MOVES", "TourOptions",
            "format_size", "format_slug", "tour_defaults", "Shot", "caption_from_name", "fit_length", "load_shots",
            "read_folder", "shot_frames", "timeline_frames", "PhotoGeometry", "ShotRenderer", "choose_move"]

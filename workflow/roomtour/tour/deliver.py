@@ -15,6 +15,7 @@ appears under its final name only when complete.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections import deque
@@ -31,7 +32,8 @@ from .plan import Shot, card_count, fit_length, load_shots, read_folder, shot_fr
 from .platforms import AUDIO, LOUDNESS, PLATFORMS, check_video, delivery_h264, preflight
 from .shot import PhotoGeometry, ShotRenderer
 
-__all__ = ["render_tour", "Deliverable", "deliverables", "crossfade", "repeat", "TourProgress", "shot_stream"]
+__all__ = ["render_tour", "Deliverable", "deliverables", "crossfade", "repeat", "TourProgress", "shot_stream",
+           "write_shot"]
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +109,15 @@ def repeat(frame, n: int):
 
 class TourProgress:
     """``tour: 16:9 photo 3/10 [#####.....] frame 312/1190, 12.3 fps, eta 71 s`` on stderr, at
-    most twice a second on a terminal and every 5 s in a log."""
+    most twice a second on a terminal and every 5 s in a log (``ROOMTOUR_PROGRESS_SECONDS``
+    sets the interval)."""
 
     def __init__(self, photos: int, frames: int, stream=None):
         self.photos, self.total = photos, frames
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.every = 0.5 if self.tty else 5.0
+        # a front end reading the lines (the studio) asks for more: ROOMTOUR_PROGRESS_SECONDS
+        self.every = float(os.environ.get("ROOMTOUR_PROGRESS_SECONDS", 0.5 if self.tty else 5.0))
         self.start = self.last = time.monotonic()
         self.done, self.photo, self.label = 0, 0, ""
 
@@ -151,6 +155,26 @@ def shot_stream(geometry: PhotoGeometry, shot: Shot, options: TourOptions, size:
         yield frame, renderer
     if done is not None:
         done.append(renderer)
+
+
+def write_shot(out: str | Path, shot: Shot, options: TourOptions, crf: int = 12):
+    """One shot alone, captioned, as an H.264 file (nearly lossless by default: an intermediate
+    for the workflow's tour, or a move's preview).  Returns the shot's renderer (coverage,
+    framing)."""
+    from ..images import read_image
+    from ..video import VideoWriter, h264
+    from .cards import CaptionOverlay
+
+    geometry = PhotoGeometry.solve(read_image(shot.path), shot, options)
+    w, h = options.size_px
+    done: list = []
+    caption = CaptionOverlay(shot.caption, w, h) if options.captions and shot.caption else None
+    with VideoWriter(out, w, h, options.fps, h264(crf=crf, preset="veryfast")) as writer:
+        for i, (frame, renderer) in enumerate(shot_stream(geometry, shot, options, (w, h), done)):
+            if caption is not None:
+                caption.draw(frame, i, renderer.frames, options.fps)
+            writer.write(frame)
+    return done[0]
 
 
 def _exact_size(frame: np.ndarray, w: int, h: int) -> np.ndarray:
