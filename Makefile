@@ -1,7 +1,7 @@
 # roomtour: the commands README.md gives. Every target installs .venv first (scripts/install.sh),
 # and calls the venv's programs by path, so nothing needs an activated environment.
 .PHONY: setup run study study-exact learned tour restoration restoration-hd re10k re10k-chains depth-share \
-	hole-fill train-fastdvdnet finetune-fastdvdnet test test-fast lint bench clean
+	hole-fill train-fastdvdnet finetune-fastdvdnet studio test test-fast lint bench clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -61,6 +61,10 @@ train-fastdvdnet: setup
 finetune-fastdvdnet: setup
 	$(BIN)/roomtour --threads 2 train-denoiser config/fastdvdnet_finetune.yaml --data-root ../shared/data \
 		--out results/training/fastdvdnet-roomtour-v2.safetensors
+
+# The web page for agents: open http://localhost:8000/ (data in studio-data/; Ctrl-C stops it).
+studio: setup
+	$(BIN)/roomtour studio
 
 test: setup
 	$(BIN)/python -m pytest -q

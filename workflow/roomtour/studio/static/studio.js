@@ -157,10 +157,10 @@ if (root) {
     }
   }
 
-  function upload(files) {
-    for (const file of files) {
-      const row = el("li", {}, el("span", { text: file.name }), el("progress", { max: 100, value: 0 }), el("span", { class: "pct", text: "0 %" }));
-      uploadsEl.append(row);
+  // one file after another, in the order chosen: the tour starts in that order, and a phone's
+  // dozen photos do not all compete for the server at once
+  function sendPhoto(file, row) {
+    return new Promise((resolve) => {
       const data = new FormData(); data.append("files", file, file.name);
       const xhr = new XMLHttpRequest();
       xhr.open("POST", `/api/listings/${id}/photos`);
@@ -172,11 +172,19 @@ if (root) {
           : (body.photos || []).map(p => p.error).filter(Boolean).join("; ");
         if (err) { row.classList.add("error"); row.children[2].textContent = err; }
         else { row.children[2].textContent = "done"; setTimeout(() => row.remove(), 1500); }
-        load();
+        resolve();
       };
-      xhr.onerror = () => { row.classList.add("error"); row.children[2].textContent = "upload failed"; };
+      xhr.onerror = () => { row.classList.add("error"); row.children[2].textContent = "upload failed"; resolve(); };
       xhr.send(data);
-    }
+    });
+  }
+  async function upload(files) {
+    const rows = [...files].map(file => {
+      const row = el("li", {}, el("span", { text: file.name }), el("progress", { max: 100, value: 0 }), el("span", { class: "pct", text: "waiting" }));
+      uploadsEl.append(row);
+      return [file, row];
+    });
+    for (const [file, row] of rows) { await sendPhoto(file, row); await load(); }
   }
   const drop = document.getElementById("drop");
   drop.addEventListener("dragover", (ev) => { if ([...ev.dataTransfer.types].includes("Files")) { ev.preventDefault(); drop.classList.add("over"); } });
