@@ -58,13 +58,30 @@ def setup_logging(quiet: bool = False) -> None:
     root.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
+def _stop(signum, frame):
+    """SIGTERM (a kill, a timeout, the studio's cancel) unwinds like Ctrl-C: outputs are written
+    beside their names and renamed only when complete, so unwinding leaves none half-made."""
+    raise KeyboardInterrupt(signum)
+
+
 def main(argv=None) -> int:
+    import signal
+
     args = build_parser().parse_args(argv)
     setup_logging(args.quiet)
     _set_threads(args.threads)
     start = time.monotonic()
     try:
+        previous = signal.signal(signal.SIGTERM, _stop)
+    except ValueError:  # not the main thread (an embedding program): its own handling stands
+        previous = None
+    try:
         args.func(args)
+    except KeyboardInterrupt as exc:
+        terminated = bool(exc.args) and exc.args[0] == signal.SIGTERM
+        print(f"roomtour: error: {args.command}: {'stopped' if terminated else 'interrupted'}; earlier outputs "
+              "are as they were and nothing half-written is left", file=sys.stderr)
+        return 143 if terminated else 130
     except RoomtourError as exc:
         print(f"roomtour: error: {exc}", file=sys.stderr)
         return 2
@@ -76,6 +93,9 @@ def main(argv=None) -> int:
         where = exc.filename or args.command
         print(f"roomtour: error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     print(f"roomtour {args.command}: done in {time.monotonic() - start:.1f}s", file=sys.stderr)
     return 0
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ import numpy as np
 from ..errors import RoomtourError
 from . import cards
 from .options import CARD_SECONDS, TourOptions, format_slug
-from .plan import Shot, card_count, fit_length, load_shots, read_folder, shot_frames, timeline_frames
+from .plan import Shot, card_count, load_for_tour, read_folder, shot_frames, timeline_frames
 from .platforms import AUDIO, LOUDNESS, PLATFORMS, check_video, delivery_h264, preflight
 from .shot import PhotoGeometry, ShotRenderer
 
@@ -266,7 +268,85 @@ def thumbnail(frame: np.ndarray, height: int = 240) -> np.ndarray:
 # --------------------------------------------------------------------------- the whole run
 
 
-def _preflight(out, options: TourOptions, shots: list[Shot], loaded, seconds: float) -> list[Deliverable]:
+MANIFEST = ".roomtour-outputs.json"  # beside the outputs: what earlier runs wrote (name -> size, mtime)
+
+
+def _files_of(d: Deliverable, options: TourOptions) -> list[Path]:
+    return [d.path] + ([d.poster] if options.poster else []) + ([d.contact_sheet] if options.contact_sheet else [])
+
+
+def _manifest(folder: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+        return data.get("files", {}) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def owned(path: Path) -> bool:
+    """Whether ``path`` is a file an earlier run of roomtour wrote and nothing changed since."""
+    entry = _manifest(path.parent).get(path.name)
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return isinstance(entry, dict) and entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns
+
+
+def _commit(staged: list[Deliverable], final: list[Deliverable], options: TourOptions) -> None:
+    """Move every staged file onto its final name, then record them in the folder's manifest."""
+    import json
+
+    from ..video import atomic_path
+
+    moved = []
+    for s, d in zip(staged, final):
+        for src, dst in zip(_files_of(s, options), _files_of(d, options)):
+            if src.exists():
+                os.replace(src, dst)
+                moved.append(dst)
+    folder = final[0].path.parent
+    entries = _manifest(folder)
+    for path in moved:
+        st = path.stat()
+        entries[path.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    with atomic_path(folder / MANIFEST) as tmp:
+        tmp.write_text(json.dumps({"files": entries}, indent=1, sort_keys=True))
+
+
+def _quiet_worker() -> None:
+    """A format worker: Ctrl-C is the parent's to handle; SIGTERM (the parent stopping it) ends it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _render_in_workers(workers: int, items: list[Deliverable], options: TourOptions, photos: int) -> list:
+    """Every photo's geometry once, in parallel; then one format per worker, sharing it.  An
+    interrupt or a failure stops every worker at once (they ignore Ctrl-C themselves: the parent
+    decides), so nothing keeps rendering or prints a traceback of its own."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
+    try:
+        geometry = dict(enumerate(pool.map(_solve_geometry, range(photos)), start=1))
+        mine = [[d for d in items if d.format == f] for f in options.formats]
+        parts = list(pool.map(_render_format, options.formats, mine, [geometry] * len(mine)))
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return parts
+
+
+def _preflight(out, options: TourOptions, shots: list[Shot], loaded, seconds: float,
+               folder: str | Path | None = None) -> list[Deliverable]:
     """Every check that needs no frame (see the module docstring); returns the deliverables."""
     from ..video import check_music, check_output
 
@@ -278,6 +358,14 @@ def _preflight(out, options: TourOptions, shots: list[Shot], loaded, seconds: fl
             check_output(d.poster, inputs, suffixes=(".jpg",))
         if options.contact_sheet:
             check_output(d.contact_sheet, inputs, suffixes=(".png",))
+    if folder is not None and Path(out).resolve().parent.is_relative_to(Path(folder).resolve()):
+        raise RoomtourError(out, f"is inside the photo folder {folder}; the next run would take its poster and "
+                                 "contact sheet for photos: write the tour elsewhere")
+    for d in items:
+        for path in _files_of(d, options):
+            if path.exists() and not options.overwrite and not owned(path):
+                raise RoomtourError(path, "exists and was not made by roomtour (or was changed since); refusing "
+                                          "to replace it: choose another -o, or --overwrite")
     if options.music:
         check_music(options.music)
     for problem in preflight(options, seconds, options.formats):
@@ -300,31 +388,37 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions) -> di
 
     options.check()
     shots = read_folder(folder, options.strict)
-    loaded = fit_length(load_shots(shots, options.strict), options)
+    loaded = load_for_tour(shots, options)
     short = [s.path.name for s, _ in loaded if 2 * options.crossfade_frames > shot_frames(options, s)]
     if short:
         raise RoomtourError(short[0], "its time is shorter than two crossfades")
     per_format = timeline_frames(options, [s for s, _ in loaded])
     options.check_length(per_format / options.fps, f"{folder}: the tour")
-    items = _preflight(out, options, shots, loaded, per_format / options.fps)
+    final = _preflight(out, options, shots, loaded, per_format / options.fps, folder)
     logo = cards.load_logo(options.logo) if options.logo else None
     start = time.monotonic()
+    # every file is written into a hidden folder beside the outputs and moved into place only when
+    # the whole run succeeded: a failure or an interrupt leaves the previous complete set as it was
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{Path(out).stem}.roomtour-", dir=Path(out).parent))
+    items = [Deliverable(d.format, d.variant, stage / d.path.name) for d in final]
     workers = min(len(options.formats), _cores())
     _SHARED = (options, loaded, {}, logo, per_format)
     try:
         if workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                # every photo's geometry once, in parallel; then one format per worker, sharing it
-                geometry = dict(enumerate(pool.map(_solve_geometry, range(len(loaded))), start=1))
-                mine = [[d for d in items if d.format == f] for f in options.formats]
-                parts = list(pool.map(_render_format, options.formats, mine, [geometry] * len(mine)))
+            parts = _render_in_workers(workers, items, options, len(loaded))
         else:
             parts = [_render_format(f, [d for d in items if d.format == f]) for f in options.formats]
+        _commit(items, final, options)
     finally:
         _SHARED = None
+        shutil.rmtree(stage, ignore_errors=True)
+    staged_to_final = {str(s.path): str(d.path) for s, d in zip(items, final)}
+    for part in parts:
+        for v in part["videos"]:
+            d = next(d for d in final if str(d.path) == staged_to_final[v["path"]])
+            v.update(path=str(d.path), poster=str(d.poster) if v["poster"] else "",
+                     contact_sheet=str(d.contact_sheet) if v["contact_sheet"] else "")
     seconds = time.monotonic() - start
     report = {"videos": [v for part in parts for v in part["videos"]],
               "shots": [s for part in parts for s in part["shots"]]}

@@ -81,6 +81,7 @@ class TourOptions:
     crf: int = _D["crf"]
     preset: str = _D["preset"]
     strict: bool = _D["strict"]
+    overwrite: bool = _D["overwrite"]
     size: str = _D["size"]
     depth: dict | str = _D["depth"]  # a source name, or a full roomtour.depth.estimate_depth spec
     # not user options (see the module docstring)

@@ -19,8 +19,8 @@ import numpy as np
 from ..errors import RoomtourError
 from .options import CARD_SECONDS, MOVES, TourOptions
 
-__all__ = ["Shot", "caption_from_name", "read_folder", "load_shots", "fit_length", "timeline_frames",
-           "card_count"]
+__all__ = ["Shot", "caption_from_name", "read_folder", "load_shots", "load_for_tour", "fit_length",
+           "timeline_frames", "card_count"]
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,44 @@ def load_shots(shots: list[Shot], strict: bool) -> list[tuple[Shot, np.ndarray]]
     if not usable:
         raise RoomtourError(shots[0].path.parent if shots else "tour", "no usable photo (every one failed to read)")
     return usable
+
+
+def load_for_tour(shots: list[Shot], options: TourOptions) -> list[tuple[Shot, np.ndarray]]:
+    """The kept ``[(shot, photo)]`` of a tour: :func:`fit_length` chooses the photos first (it
+    needs only their count and seconds), then only those are decoded, so memory and time follow
+    what the tour shows, not the folder.  A photo that cannot be read is left out with one warning
+    (``options.strict``: the error stops the tour) and the choice is made again without it."""
+    candidates, decoded = list(shots), {}
+    while True:
+        kept = fit_length([(s, None) for s in candidates], options)
+        for shot, _ in kept:
+            if shot.path not in decoded:
+                decoded[shot.path] = _read_one(shot, options.strict, decoded)
+        bad = {s.path for s, _ in kept if decoded[s.path] is None}
+        if not bad:
+            return [(s, decoded[s.path]) for s, _ in kept]
+        candidates = [s for s in candidates if s.path not in bad]
+        if not candidates:
+            raise RoomtourError(shots[0].path.parent, "no usable photo (every one failed to read)")
+
+
+def _read_one(shot: Shot, strict: bool, decoded: dict):
+    from ..images import read_image
+
+    try:
+        photo = read_image(shot.path)
+    except RoomtourError as exc:
+        if strict:
+            raise
+        log.warning("skipping %s", exc)
+        return None
+    except MemoryError:
+        raise RoomtourError(shot.path, "out of memory while decoding the photo") from None
+    for path, other in decoded.items():
+        if other is not None and other.shape == photo.shape and np.array_equal(other, photo):
+            log.warning("%s shows the same pixels as %s; it is used twice", shot.path.name, path.name)
+            break
+    return photo
 
 
 def card_count(options: TourOptions) -> int:
