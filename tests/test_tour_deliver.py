@@ -189,7 +189,7 @@ def test_long_words_shrink_or_break_inside_the_width_and_cut_text_ends_in_an_ell
     assert any("cut" in r.getMessage() for r in caplog.records)
     lines, _ = fit_text("Sunny living room 🏡 with a view ✨", 400, 30, 2)
     assert "🏡" not in " ".join(lines) and "Sunny living room with a view" == " ".join(lines)
-    assert any("cannot draw" in r.getMessage() for r in caplog.records)
+    assert any("emoji (no installed font draws them)" in r.getMessage() for r in caplog.records)
 
 
 def test_tour_flags_and_options_take_their_defaults_and_choices_from_the_schema():
@@ -219,3 +219,24 @@ def test_tour_yaml_errors_name_the_line(tmp_path):
     (tmp_path / "tour.yaml").write_text("photos:\n  - a.png\n  - {file: a.png\n")
     with pytest.raises(RoomtourError, match=r"tour.yaml: line \d+: not valid YAML"):
         read_folder(tmp_path)
+
+
+def test_captions_in_any_script_are_drawn_and_only_what_no_font_has_is_dropped(caplog):
+    import os
+
+    from roomtour.tour.cards import FALLBACK_FONTS, card, fit_text, font_for, font_path
+
+    if not any(os.path.isfile(p) for p in FALLBACK_FONTS[True]):
+        pytest.skip("no CJK font installed (Debian's fonts-noto-cjk: scripts/install_fonts.sh)")
+    assert font_for("Living room") == font_path(True)
+    for text in ("日本の家", "거실", "客厅 Living room"):
+        lines, font = fit_text(text, 400, 32, 2)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing dropped
+        assert font_for(text) != font_path(True)
+    blank = card("", 160, 90)
+    drawn = card("日本の家", 160, 90)
+    assert np.abs(drawn.astype(int) - blank).sum() > 0
+    caplog.clear()
+    lines, _ = fit_text("Pool 🏊", 400, 32, 2)
+    assert lines == ["Pool"]
+    assert any("emoji" in r.getMessage() and "U+1F3CA" in r.getMessage() for r in caplog.records)

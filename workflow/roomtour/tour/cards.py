@@ -2,9 +2,11 @@
 and the price/address badge, and the check that an unbranded video names nobody.
 
 Text stays inside the *safe area* (:func:`safe_area`): long words shrink the font and then
-break, text cut to fit ends in an ellipsis (with a warning), and characters the font cannot
-draw (emoji: DejaVu Sans, bundled with matplotlib, has none) are dropped with a warning
-instead of showing as empty boxes.
+break, text cut to fit ends in an ellipsis (with a warning).  Text is set in DejaVu Sans
+(bundled with matplotlib) where it can be, else in an installed font that has every character
+(Noto Sans CJK from Debian's fonts-noto-cjk for Chinese, Japanese and Korean:
+:data:`FALLBACK_FONTS`); characters no installed font has (emoji, mostly) are dropped with a
+warning that names them, instead of showing as empty boxes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from ..errors import RoomtourError
 
-__all__ = ["font_path", "safe_area", "fit_text", "card", "closing_card", "CaptionOverlay", "Badge",
+__all__ = ["font_path", "font_for", "safe_area", "fit_text", "card", "closing_card", "CaptionOverlay", "Badge",
            "contact_details", "load_logo"]
 
 log = logging.getLogger(__name__)
@@ -28,27 +30,64 @@ WHITE = (255, 255, 255)
 
 @functools.lru_cache(maxsize=2)
 def font_path(bold: bool = True) -> str:
-    """DejaVu Sans, which ships with matplotlib (no system fonts needed)."""
+    """DejaVu Sans, which ships with matplotlib (no system fonts needed): Latin, Greek, Cyrillic."""
     from matplotlib import font_manager
 
     return font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans",
                                                              weight="bold" if bold else "normal"))
 
 
-@functools.lru_cache(maxsize=2)
-def _charmap(bold: bool) -> frozenset:
+# system fonts for what DejaVu cannot draw (Chinese, Japanese, Korean, ...), first found first used;
+# Debian's fonts-noto-cjk gives the first two (scripts/install_fonts.sh)
+FALLBACK_FONTS = {
+    True: ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "/usr/share/fonts/truetype/noto/NotoSansCJK-Bold.ttc",
+           "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    False: ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+            "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+            "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _charmap(path: str) -> frozenset:
     from matplotlib.ft2font import FT2Font
 
-    return frozenset(FT2Font(font_path(bold)).get_charmap())
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def _fonts(bold: bool) -> list[str]:
+    import os
+
+    return [font_path(bold)] + [p for p in FALLBACK_FONTS[bool(bold)] if os.path.isfile(p)]
+
+
+def font_for(text: str, bold: bool = True) -> str:
+    """The font that draws ``text``: DejaVu Sans where it can, else the first installed fallback
+    that has every character, else the one that has the most."""
+    chars = {ord(ch) for ch in text if not ch.isspace()}
+    fonts = _fonts(bold)
+    for path in fonts:
+        if chars <= _charmap(path):
+            return path
+    return max(fonts, key=lambda p: len(chars & _charmap(p)))
+
+
+def _is_emoji(ch: str) -> bool:
+    import unicodedata
+
+    return ord(ch) >= 0x1F000 or unicodedata.category(ch) == "So" or 0xFE00 <= ord(ch) <= 0xFE0F
 
 
 def drawable(text: str, bold: bool = True) -> str:
-    """``text`` without the characters the font has no glyph for (named in one warning)."""
-    have = _charmap(bold)
+    """``text`` without the characters no installed font has a glyph for (named in one warning)."""
+    have = _charmap(font_for(text, bold))
     missing = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in have})
     if not missing:
         return text
-    log.warning("dropping %d character(s) the font cannot draw (emoji?) from %r: %s", len(missing), text,
+    emoji = [c for c in missing if _is_emoji(c)]
+    what = ("emoji (no installed font draws them)" if len(emoji) == len(missing) else
+            "characters no installed font has (fonts-noto-cjk covers Chinese, Japanese and Korean)")
+    log.warning("dropping %d %s from %r: %s", len(missing), what, text,
                 " ".join(f"U+{ord(c):04X}" for c in missing))
     kept = "".join(ch for ch in text if ch.isspace() or ord(ch) in have)
     return re.sub(r"\s{2,}", " ", kept).strip()
@@ -70,11 +109,12 @@ def fit_text(text: str, width: int, size: int, max_lines: int, bold: bool = True
     from PIL import Image, ImageDraw, ImageFont
 
     text = drawable(" ".join(text.split()), bold)
+    path = font_for(text, bold)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     longest = max(text.split(), key=len, default="")
-    font = ImageFont.truetype(font_path(bold), max(min_size, size))
+    font = ImageFont.truetype(path, max(min_size, size))
     while (probe.textlength(longest, font=font) > width and font.size > max(min_size, int(0.6 * size))):
-        font = ImageFont.truetype(font_path(bold), font.size - 1)
+        font = ImageFont.truetype(path, font.size - 1)
     lines: list[str] = []
     line = ""
     for word in text.split():
