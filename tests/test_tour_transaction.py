@@ -128,3 +128,14 @@ def test_an_interrupted_multi_format_run_ends_at_once_with_one_line(listing, tmp
     assert len(lines) == 1 and word in lines[0] and "Traceback" not in rest, rest
     assert snapshot(out.parent) == before
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == [MANIFEST]
+
+
+def test_a_newline_in_a_file_name_stays_on_one_line_of_the_log(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "bad\nname.jpg").write_bytes(b"not a photo")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "workflow"))
+    proc = subprocess.run([sys.executable, "-m", "roomtour", "tour", str(folder), "-o", str(tmp_path / "t.mp4"),
+                           "--strict"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "bad\\nname.jpg" in proc.stderr, proc.stderr

@@ -39,13 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (a newline in a file name must not split a log line)."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
 class _Lines(logging.Formatter):
     """``tour: message`` / ``tour: warning: message``: the part of roomtour speaking, then the line."""
 
     def format(self, record):
         part = record.name.split(".")[1] if record.name.count(".") else record.name
         level = "warning: " if record.levelno >= logging.WARNING else ""
-        return f"{part}: {level}{record.getMessage()}"
+        return f"{part}: {level}{one_line(record.getMessage())}"
 
 
 def setup_logging(quiet: bool = False) -> None:
@@ -83,7 +88,7 @@ def main(argv=None) -> int:
               "are as they were and nothing half-written is left", file=sys.stderr)
         return 143 if terminated else 130
     except RoomtourError as exc:
-        print(f"roomtour: error: {exc}", file=sys.stderr)
+        print(f"roomtour: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except MemoryError:
         print(f"roomtour: error: {args.command}: out of memory (a smaller --size or image?)", file=sys.stderr)
@@ -91,7 +96,7 @@ def main(argv=None) -> int:
     except OSError as exc:
         # a full disk, a read-only directory: one line naming the file, not a traceback
         where = exc.filename or args.command
-        print(f"roomtour: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"roomtour: error: {one_line(where)}: {one_line(exc.strerror or exc)}", file=sys.stderr)
         return 2
     finally:
         if previous is not None:
