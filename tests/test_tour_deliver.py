@@ -55,7 +55,7 @@ def test_one_run_writes_every_format_its_unbranded_twin_posters_and_contact_shee
     names = sorted(p.name for p in out.parent.iterdir())
     for stem in ("tour-16x9", "tour-16x9-unbranded", "tour-9x16", "tour-9x16-unbranded"):
         assert {f"{stem}.mp4", f"{stem}.jpg", f"{stem}.contact.png"} <= set(names)
-    from roomtour.tour.deliver import MANIFEST
+    from roomtour.tour.outputs import MANIFEST
 
     # no temp file left; the manifest records what the run wrote (so a rerun may replace it)
     assert not [n for n in names if (n.startswith(".") and n != MANIFEST) or "silent" in n]

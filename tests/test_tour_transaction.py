@@ -14,7 +14,7 @@ from conftest import REPO, room_photo
 from roomtour.errors import RoomtourError
 from roomtour.images import write_image
 from roomtour.tour import TourOptions, render_tour
-from roomtour.tour.deliver import MANIFEST
+from roomtour.tour.outputs import MANIFEST
 
 
 @pytest.fixture

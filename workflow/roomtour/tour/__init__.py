@@ -14,6 +14,7 @@ Where things live:
 - :mod:`.shot`: one photo's geometry (solved once) and its frames in one format;
 - :mod:`.cards`: text, cards, captions, the agent card and badge, the unbranded check;
 - :mod:`.platforms`: what YouTube, Shorts, Instagram, TikTok and MLS accept, and the checks;
+- :mod:`.outputs`: the files a run writes, which existing ones are its own, moving them into place;
 - :mod:`.deliver`: :func:`render_tour`, every format and variant from one run.
 """
 
@@ -23,7 +24,8 @@ import importlib
 # (every workflow job builds the CLI) does not load the renderer, the cards and the encoder
 _HOMES = {
     "cards": ["CaptionOverlay", "card", "safe_area"],
-    "deliver": ["Deliverable", "TourProgress", "crossfade", "deliverables", "render_tour", "repeat", "shot_stream",
+    "outputs": ["Deliverable", "deliverables"],
+    "deliver": ["TourProgress", "crossfade", "render_tour", "repeat", "shot_stream",
                 "write_shot"],
     "options": ["CARD_SECONDS", "FORMATS", "MOVES", "TourOptions", "format_size", "format_slug", "tour_defaults"],
     "plan": ["Shot", "caption_from_name", "fit_length", "load_shots", "read_folder", "shot_frames", "timeline_frames"],

@@ -29,52 +29,18 @@ import numpy as np
 
 from ..errors import RoomtourError
 from . import cards
-from .options import CARD_SECONDS, TourOptions, format_slug
+from .options import CARD_SECONDS, TourOptions
+from .outputs import Deliverable, commit, deliverables, files_of, owned
 from .plan import Shot, card_count, load_for_tour, read_folder, shot_frames, timeline_frames
 from .platforms import AUDIO, LOUDNESS, PLATFORMS, check_video, delivery_h264, preflight
 from .shot import PhotoGeometry, ShotRenderer
 
-__all__ = ["render_tour", "Deliverable", "deliverables", "crossfade", "repeat", "TourProgress", "shot_stream",
+__all__ = ["render_tour", "crossfade", "repeat", "TourProgress", "shot_stream",
            "write_shot"]
 
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = (".mp4", ".m4v")
-
-
-@dataclass
-class Deliverable:
-    """One video of the tour and the files beside it."""
-
-    format: str
-    variant: str  # "branded" or "unbranded"
-    path: Path
-
-    @property
-    def poster(self) -> Path:
-        return self.path.with_suffix(".jpg")
-
-    @property
-    def contact_sheet(self) -> Path:
-        return self.path.with_name(self.path.stem + ".contact.png")
-
-    @property
-    def silent(self) -> Path:
-        return self.path.with_name(self.path.stem + ".silent.mp4")
-
-
-def deliverables(out: str | Path, options: TourOptions) -> list[Deliverable]:
-    """The videos one run writes: ``out`` itself for one format and one variant, else
-    ``<stem>-<16x9>[-unbranded].mp4`` beside it."""
-    out = Path(out)
-    many_formats, many_variants = len(options.formats) > 1, len(options.variants) > 1
-    items = []
-    for fmt in options.formats:
-        for variant in options.variants:
-            stem = out.stem + (f"-{format_slug(fmt)}" if many_formats else "")
-            stem += "-unbranded" if many_variants and variant == "unbranded" else ""
-            items.append(Deliverable(fmt, variant, out.with_name(stem + out.suffix)))
-    return items
 
 
 # --------------------------------------------------------------------------- the timeline
@@ -268,54 +234,6 @@ def thumbnail(frame: np.ndarray, height: int = 240) -> np.ndarray:
 # --------------------------------------------------------------------------- the whole run
 
 
-MANIFEST = ".roomtour-outputs.json"  # beside the outputs: what earlier runs wrote (name -> size, mtime)
-
-
-def _files_of(d: Deliverable, options: TourOptions) -> list[Path]:
-    return [d.path] + ([d.poster] if options.poster else []) + ([d.contact_sheet] if options.contact_sheet else [])
-
-
-def _manifest(folder: Path) -> dict:
-    import json
-
-    try:
-        data = json.loads((folder / MANIFEST).read_text())
-        return data.get("files", {}) if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def owned(path: Path) -> bool:
-    """Whether ``path`` is a file an earlier run of roomtour wrote and nothing changed since."""
-    entry = _manifest(path.parent).get(path.name)
-    try:
-        st = path.stat()
-    except OSError:
-        return False
-    return isinstance(entry, dict) and entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns
-
-
-def _commit(staged: list[Deliverable], final: list[Deliverable], options: TourOptions) -> None:
-    """Move every staged file onto its final name, then record them in the folder's manifest."""
-    import json
-
-    from ..video import atomic_path
-
-    moved = []
-    for s, d in zip(staged, final):
-        for src, dst in zip(_files_of(s, options), _files_of(d, options)):
-            if src.exists():
-                os.replace(src, dst)
-                moved.append(dst)
-    folder = final[0].path.parent
-    entries = _manifest(folder)
-    for path in moved:
-        st = path.stat()
-        entries[path.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    with atomic_path(folder / MANIFEST) as tmp:
-        tmp.write_text(json.dumps({"files": entries}, indent=1, sort_keys=True))
-
-
 def _quiet_worker() -> None:
     """A format worker: Ctrl-C is the parent's to handle; SIGTERM (the parent stopping it) ends it."""
     import signal
@@ -362,7 +280,7 @@ def _preflight(out, options: TourOptions, shots: list[Shot], loaded, seconds: fl
         raise RoomtourError(out, f"is inside the photo folder {folder}; the next run would take its poster and "
                                  "contact sheet for photos: write the tour elsewhere")
     for d in items:
-        for path in _files_of(d, options):
+        for path in files_of(d, options):
             if path.exists() and not options.overwrite and not owned(path):
                 raise RoomtourError(path, "exists and was not made by roomtour (or was changed since); refusing "
                                           "to replace it: choose another -o, or --overwrite")
@@ -409,7 +327,7 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions) -> di
             parts = _render_in_workers(workers, items, options, len(loaded))
         else:
             parts = [_render_format(f, [d for d in items if d.format == f]) for f in options.formats]
-        _commit(items, final, options)
+        commit(items, final, options)
     finally:
         _SHARED = None
         shutil.rmtree(stage, ignore_errors=True)
