@@ -28,10 +28,6 @@ log = logging.getLogger(__name__)
 # once the budgets (min_visible, max_bend) have damped and zoomed it
 PARALLAX_TARGET = 0.02
 REACHES = (1.5, 2.0)
-# an automatic move that still shows less than the target tries these instead (in order), keeping one
-# only when it shows clearly more parallax within the same budgets
-MOVE_ALTERNATIVES = {"truck_left": ("dolly_in", "truck_right"), "truck_right": ("dolly_in", "truck_left"),
-                     "dolly_in": ("truck_left", "truck_right"), "push_in": ("dolly_in", "truck_left", "truck_right")}
 
 
 def choose_move(photo: np.ndarray, k: np.ndarray) -> tuple[str, str]:
@@ -122,9 +118,8 @@ class ShotRenderer:
         # (a 9:16 dolly measured 97.5% there but 90% as rendered); bend at the output size
         segments = segment_points(geometry.lines, spacing=2.0)
 
-        def fit(reach, max_bend, move=geometry.move):
-            sweep_of = -abs(sweep) if move == "truck_left" else abs(sweep)
-            path = tour_move_path(move, frames, window, sweep_of, reach)
+        def fit(reach, max_bend):
+            path = tour_move_path(move, frames, window, sweep, reach)
             return path, fit_shot(self.renderer, path, (self.tw, self.th), output_size=(out_w, out_h),
                                   lines=(geometry.depth, geometry.k0, segments), min_visible=options.min_visible,
                                   max_bend=max_bend, max_zoom=1.6)
@@ -142,15 +137,6 @@ class ShotRenderer:
             if framing.parallax_px <= self.framing.parallax_px:
                 break  # the budgets take back what the longer move adds
             path, self.framing, self.reach = longer, framing, reach
-        if geometry.why != "as asked" and self.framing.parallax_px < target:
-            # the move chosen from the box room's perspective shows little parallax once the budgets have
-            # damped it (objects in front open disocclusions early): another move may show the room's depth
-            for other in MOVE_ALTERNATIVES.get(move, ()):
-                alt_path, alt = fit(1.0, options.max_bend, other)
-                if alt.parallax_px > max(self.framing.parallax_px * 1.25, self.framing.parallax_px + 2.0):
-                    log.info("%s: %s instead of %s (parallax %.0f px against %.0f px within the budgets)",
-                             shot.path.name, other, move, alt.parallax_px, self.framing.parallax_px)
-                    path, self.framing, self.reach, move = alt_path, alt, 1.0, other
         self.path = path
         self.camera = apply_framing(path, self.framing)
         self.zoom = self.framing.zoom
