@@ -165,6 +165,8 @@ class _FormatRun:
 def _format_items(fmt: str, options: TourOptions, loaded, geometry: dict, run: _FormatRun,
                   progress: TourProgress, logo):
     """The timeline of one format as frame iterators; each frame is a tuple, one per variant."""
+    from ..images import read_image
+
     w, h = options.size_of(fmt)
     variants = options.variants
     card_n = options.frames_for(CARD_SECONDS)
@@ -176,25 +178,29 @@ def _format_items(fmt: str, options: TourOptions, loaded, geometry: dict, run: _
         return repeat(frames, card_n)
 
     if options.title:
+        first = read_image(loaded[0].path)
         clean = not cards.contact_details(options.title, options)
         if not clean and "unbranded" in variants:
             log.warning("the title %r names the agent or a contact; the unbranded video shows the photo without it",
                         options.title)
         items.append(card_item("title", lambda branded: cards.card(
-            options.title if branded or clean else "", w, h, loaded[0][1]), 0))
-    for index, (shot, photo) in enumerate(loaded, start=1):
-        items.append(_shot_item(fmt, index, shot, photo, options, geometry, run, progress))
+            options.title if branded or clean else "", w, h, first), 0))
+    for index, shot in enumerate(loaded, start=1):
+        items.append(_shot_item(fmt, index, shot, options, geometry, run, progress))
     if card_count(options) > bool(options.title):
+        last = read_image(loaded[-1].path)
         items.append(card_item("closing", lambda branded: cards.closing_card(
-            options, w, h, loaded[-1][1], branded, logo), len(loaded) + 1))
+            options, w, h, last, branded, logo), len(loaded) + 1))
     return items
 
 
-def _shot_item(fmt, index, shot, photo, options, geometry, run, progress):
+def _shot_item(fmt, index, shot, options, geometry, run, progress):
     """Frames of one shot, rendered lazily (only when the timeline reaches it)."""
+    from ..images import read_image
+
     w, h = options.size_of(fmt)
     if index not in geometry:
-        geometry[index] = PhotoGeometry.solve(photo, shot, options)
+        geometry[index] = PhotoGeometry.solve(read_image(shot.path), shot, options)
     progress.photo = index
     variants = options.variants
     caption = cards.CaptionOverlay(shot.caption, w, h) if options.captions and shot.caption else None
@@ -307,10 +313,10 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions) -> di
     options.check()
     shots = read_folder(folder, options.strict)
     loaded = load_for_tour(shots, options)
-    short = [s.path.name for s, _ in loaded if 2 * options.crossfade_frames > shot_frames(options, s)]
+    short = [s.path.name for s in loaded if 2 * options.crossfade_frames > shot_frames(options, s)]
     if short:
         raise RoomtourError(short[0], "its time is shorter than two crossfades")
-    per_format = timeline_frames(options, [s for s, _ in loaded])
+    per_format = timeline_frames(options, loaded)
     options.check_length(per_format / options.fps, f"{folder}: the tour")
     final = _preflight(out, options, shots, loaded, per_format / options.fps, folder)
     logo = cards.load_logo(options.logo) if options.logo else None
@@ -360,9 +366,11 @@ def _cores() -> int:
 
 
 def _solve_geometry(i: int) -> PhotoGeometry:
+    from ..images import read_image
+
     options, loaded = _SHARED[:2]
-    shot, photo = loaded[i]
-    return PhotoGeometry.solve(photo, shot, options)
+    shot = loaded[i]
+    return PhotoGeometry.solve(read_image(shot.path), shot, options)
 
 
 def _render_format(fmt: str, mine: list[Deliverable], geometry: dict | None = None) -> dict:

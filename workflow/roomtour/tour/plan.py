@@ -163,26 +163,28 @@ def load_shots(shots: list[Shot], strict: bool) -> list[tuple[Shot, np.ndarray]]
     return usable
 
 
-def load_for_tour(shots: list[Shot], options: TourOptions) -> list[tuple[Shot, np.ndarray]]:
-    """The kept ``[(shot, photo)]`` of a tour: :func:`fit_length` chooses the photos first (it
-    needs only their count and seconds), then only those are decoded, so memory and time follow
-    what the tour shows, not the folder.  A photo that cannot be read is left out with one warning
+def load_for_tour(shots: list[Shot], options: TourOptions) -> list[Shot]:
+    """The kept shots of a tour, each photo checked by decoding it: :func:`fit_length` chooses
+    the photos first (it needs only their count and seconds), then only those are decoded, one at
+    a time and not kept (a shot reads its photo again when it renders), so memory follows one
+    photo, not the folder.  A photo that cannot be read is left out with one warning
     (``options.strict``: the error stops the tour) and the choice is made again without it."""
-    candidates, decoded = list(shots), {}
+    candidates, readable, digests = list(shots), {}, {}
     while True:
         kept = fit_length([(s, None) for s in candidates], options)
         for shot, _ in kept:
-            if shot.path not in decoded:
-                decoded[shot.path] = _read_one(shot, options.strict, decoded)
-        bad = {s.path for s, _ in kept if decoded[s.path] is None}
+            if shot.path not in readable:
+                readable[shot.path] = _read_one(shot, options.strict, digests)
+        bad = {s.path for s, _ in kept if not readable[s.path]}
         if not bad:
-            return [(s, decoded[s.path]) for s, _ in kept]
+            return [s for s, _ in kept]
         candidates = [s for s in candidates if s.path not in bad]
         if not candidates:
             raise RoomtourError(shots[0].path.parent, "no usable photo (every one failed to read)")
 
 
-def _read_one(shot: Shot, strict: bool, decoded: dict):
+def _read_one(shot: Shot, strict: bool, digests: dict) -> bool:
+    """Whether the shot's photo decodes; ``digests`` (pixel hash -> file name) names repeats."""
     from ..images import read_image
 
     try:
@@ -191,14 +193,14 @@ def _read_one(shot: Shot, strict: bool, decoded: dict):
         if strict:
             raise
         log.warning("skipping %s", exc)
-        return None
+        return False
     except MemoryError:
         raise RoomtourError(shot.path, "out of memory while decoding the photo") from None
-    for path, other in decoded.items():
-        if other is not None and other.shape == photo.shape and np.array_equal(other, photo):
-            log.warning("%s shows the same pixels as %s; it is used twice", shot.path.name, path.name)
-            break
-    return photo
+    digest = hashlib.sha256(photo.tobytes()).hexdigest()
+    if digest in digests and digests[digest] != shot.path.name:
+        log.warning("%s shows the same pixels as %s; it is used twice", shot.path.name, digests[digest])
+    digests.setdefault(digest, shot.path.name)
+    return True
 
 
 def card_count(options: TourOptions) -> int:

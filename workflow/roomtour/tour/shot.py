@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -51,13 +52,22 @@ def choose_move(photo: np.ndarray, k: np.ndarray) -> tuple[str, str]:
 class PhotoGeometry:
     """What a shot needs from its photo whatever the output format (see the module docstring)."""
 
-    photo: np.ndarray  # full resolution, borders trimmed
+    photo: np.ndarray | None  # full resolution, borders trimmed; None: read again from ``source`` when rendered
     small: np.ndarray  # the copy geometry is solved on
     k0: np.ndarray  # intrinsics of ``small``
     lines: np.ndarray  # straight segments, in ``small``'s pixels
     depth: np.ndarray
     move: str
     why: str
+    source: Path | None = None  # the photo's file, when ``photo`` is not kept
+
+    def full(self) -> np.ndarray:
+        """The full-resolution photo, borders trimmed (read again from its file when not kept)."""
+        if self.photo is not None:
+            return self.photo
+        from ..images import read_image, trim_borders
+
+        return trim_borders(read_image(self.source))
 
     @classmethod
     def solve(cls, photo: np.ndarray, shot: Shot, options: TourOptions) -> "PhotoGeometry":
@@ -76,6 +86,10 @@ class PhotoGeometry:
         move, why = (shot.move, "as asked") if shot.move != "auto" else choose_move(small, k0)
         lines = segments_for(photo, (gw, gh))
         depth = estimate_depth(small, options.depth, k0, segments=lines, weights_dir=options.weights_dir)
+        # a tour of many photos holds every photo's geometry at once: the full-resolution photo (36 MB
+        # for a 12 MP phone photo) is read again from its file when its shot renders, not kept
+        if shot.path.is_file():
+            return cls(None, small, k0, lines, depth, move, why, shot.path)
         return cls(photo, small, k0, lines, depth, move, why)
 
 
@@ -95,7 +109,7 @@ class ShotRenderer:
         self.options, self.shot, self.frames = options, shot, frames
         out_w, out_h = size
         self.size = (out_w, out_h)
-        self.photo = geometry.photo
+        self.photo = geometry.full()
         gh, gw = geometry.small.shape[:2]
         f0 = geometry.k0[0, 0]
         t = min(1.0, options.geometry_width / max(out_w, out_h))
@@ -176,3 +190,6 @@ class ShotRenderer:
                 filled = cv2.resize(small, (out_w, out_h), interpolation=cv2.INTER_LINEAR)
                 frame[mask] = filled[mask]
             yield frame
+        # the report keeps the renderer (coverage, framing) for every shot of the tour: the full-resolution
+        # photo it sampled (36 MB and more for a phone photo, enlarged) and the depth renderer are not needed
+        self.photo = self.renderer = None
