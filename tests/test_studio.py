@@ -280,3 +280,27 @@ def test_segmentation_names_the_rooms_of_real_photos():
     got = {n: suggest_caption(read_image(folder / f"{n}.png"), "IMG_0001.png", weights)
            for n in ("bed", "couch", "bathroom")}
     assert got == {"bed": "Bedroom", "couch": "Living room", "bathroom": "Bathroom"}
+
+
+def test_a_request_larger_than_the_cap_is_refused_before_it_is_stored(tmp_path, monkeypatch):
+    from roomtour.studio import limits
+
+    monkeypatch.setattr(limits, "MAX_REQUEST_BYTES", 50_000)
+    with client(tmp_path, workers=False) as c:
+        lid = new_listing(c)
+        big = png("living", 640, 360)
+        assert len(big) > 50_000
+        r = upload(c, lid, ("big.png", big))
+        assert r.status_code == 413 and "one request may carry" in r.json()["detail"]
+
+        body = (b'--x\r\nContent-Disposition: form-data; name="files"; filename="big.png"\r\n'
+                b"Content-Type: image/png\r\n\r\n" + big + b"\r\n--x--\r\n")
+
+        def chunks():  # no Content-Length: counted as it arrives
+            for i in range(0, len(body), 8192):
+                yield body[i: i + 8192]
+
+        r = c.post(f"/api/listings/{lid}/photos", content=chunks(),
+                   headers={"Content-Type": "multipart/form-data; boundary=x"})
+        assert r.status_code == 413
+        assert c.get(f"/api/listings/{lid}").json()["photos"] == []

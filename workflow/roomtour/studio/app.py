@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from .jobs import JobRunner
+from .limits import BodyLimit
 from .preview import PreviewPool
 from .routes import listings, pages, photos, renders
 from .security import Settings, require_user, same_origin
@@ -63,6 +64,7 @@ def create_app(settings: Settings, start_workers: bool = True) -> FastAPI:
             return RedirectResponse("/login", status_code=303)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(pages.public)
     guarded = [Depends(require_user)]
