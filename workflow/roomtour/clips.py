@@ -48,7 +48,9 @@ def random_camera_path(rng: np.random.Generator, frames: int, max_deg: float = 6
         m[:3, :3] = Rotation.from_rotvec(axis * angle * s).as_matrix()
         m[:3, 3] = -shift * s
         w2c.append(m[:3])
-    fx = fx_for_hfov(60.0)
+    from .schema import schema_default
+
+    fx = fx_for_hfov(schema_default("video", "hfov_deg"))
     intr = np.tile([fx, fx * 1.5, 0.5, 0.5], (frames, 1))
     return CameraPath(intr, np.stack(w2c), np.arange(frames) * 125000)
 

@@ -49,6 +49,11 @@ class Box:
     back: float = 6.0
 
 
+# the box room every depth source starts from (camera-height units): one home for its sizes (the
+# vanishing point is a placeholder: each photo has its own)
+DEFAULT_BOX = Box((0.0, 0.0))
+
+
 def _planes(box: Box, fx: float, fy: float, width: int, height: int):
     """Depth of each of the five planes along every pixel's ray, ``(5, H, W)`` (inf where not hit)."""
     vx, vy = box.vanishing_point
@@ -111,7 +116,7 @@ def surface_evidence(families: np.ndarray) -> np.ndarray:
 
 
 def fit_layout(segments: np.ndarray, vanishing_point, intrinsics: np.ndarray, width: int, height: int,
-               camera_height: float = 1.2, ceiling_height: float = 2.6,
+               camera_height: float = DEFAULT_BOX.camera_height, ceiling_height: float = DEFAULT_BOX.ceiling_height,
                sides=(1.2, 1.6, 2.2, 3.0, 4.0, 5.5), backs=(3.0, 4.0, 6.0, 8.0, 11.0, 15.0),
                work_width: int = 96) -> tuple[Box, float]:
     """The box (side walls and back wall from the grids, in scene units) whose surfaces the photo's

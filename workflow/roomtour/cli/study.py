@@ -329,7 +329,7 @@ def _add_input_commands(sub) -> None:
     s.add_argument("out")
     s.add_argument("--size", type=_size, required=True)
     s.add_argument("--reference-scale", type=float, default=1.0, help="procedural: render at size*scale, downscale")
-    s.add_argument("--hfov-deg", type=float, default=60.0)
+    s.add_argument("--hfov-deg", type=float, default=schema_default("video", "hfov_deg"))
     s.set_defaults(func=cmd_prepare_input)
 
     s = sub.add_parser("camera-path", help="write a relative, resampled RealEstate10K pose file for a motion")
@@ -352,7 +352,7 @@ def _add_input_commands(sub) -> None:
     s.add_argument("out")
     s.add_argument("--scene", required=True)
     s.add_argument("--size", type=_size, required=True)
-    s.add_argument("--hfov-deg", type=float, default=60.0)
+    s.add_argument("--hfov-deg", type=float, default=schema_default("video", "hfov_deg"))
     s.set_defaults(func=cmd_render_depth)
 
     s = sub.add_parser("generate", help="photo + camera path -> raw video (and its coverage table)",

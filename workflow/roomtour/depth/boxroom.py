@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..layout import DEFAULT_BOX
+
 
 
 @dataclass
@@ -69,10 +71,10 @@ def central_vanishing_point(segments: np.ndarray, width: int, height: int, tol_d
 def layout_depth(
     photo: np.ndarray,
     intrinsics: np.ndarray,
-    camera_height: float = 1.2,
-    ceiling_height: float = 2.6,
-    half_width: float = 2.2,
-    back_depth: float = 6.0,
+    camera_height: float = DEFAULT_BOX.camera_height,
+    ceiling_height: float = DEFAULT_BOX.ceiling_height,
+    half_width: float = DEFAULT_BOX.left,
+    back_depth: float = DEFAULT_BOX.back,
     min_lines: int = 6,
     fit: bool = False,
 ) -> tuple[np.ndarray, Layout]:

@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from ..errors import RoomtourError
+from ..layout import DEFAULT_BOX
 
 __all__ = ["DepthNetwork", "snap_depth_edges", "run_medians", "fuse_with_room", "learned_depth", "WEIGHTS"]
 
@@ -163,11 +164,12 @@ def run_medians(values: np.ndarray, mask: np.ndarray, min_run: int = 4) -> np.nd
     return v.reshape(w, h).T
 
 
-def fuse_with_room(relative: np.ndarray, photo: np.ndarray, intrinsics: np.ndarray, *, camera_height: float = 1.2,
-                   ceiling_height: float = 2.6, half_width: float = 2.2, back_depth: float = 6.0,
-                   fit_box: bool = False, floor_weight: float = 4.0, tolerance: float = 0.25,
-                   envelope: float = 1.5, side_envelope: float = 1.5, edges: bool = True, edge_radius: int = 3,
-                   sample: int = 4, surfaces: dict | None = None, min_floor: float = 0.02):
+def fuse_with_room(relative: np.ndarray, photo: np.ndarray, intrinsics: np.ndarray, *,
+                   camera_height: float = DEFAULT_BOX.camera_height,
+                   ceiling_height: float = DEFAULT_BOX.ceiling_height, half_width: float = DEFAULT_BOX.left,
+                   back_depth: float = DEFAULT_BOX.back, fit_box: bool = False, floor_weight: float = 4.0,
+                   tolerance: float = 0.25, envelope: float = 1.5, side_envelope: float = 1.5, edges: bool = True,
+                   edge_radius: int = 3, sample: int = 4, surfaces: dict | None = None, min_floor: float = 0.02):
     """Depth ``(H, W)`` float32 from the network's relative inverse depth and the photo's box room
     (see the module docstring).  Returns ``(depth, fit, layout)``: the :class:`InverseAffine`
     that brought the network to the room, and the box's :class:`~roomtour.depth.boxroom.Layout`.

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..layout import DEFAULT_BOX
+
 
 from .boxroom import Layout, layout_depth
 
@@ -169,10 +171,10 @@ def snap_depth_edges(photo: np.ndarray, depth: np.ndarray, radius: int = 4, eps:
 def popup_depth(
     photo: np.ndarray,
     intrinsics: np.ndarray,
-    camera_height: float = 1.2,
-    ceiling_height: float = 2.6,
-    half_width: float = 2.2,
-    back_depth: float = 6.0,
+    camera_height: float = DEFAULT_BOX.camera_height,
+    ceiling_height: float = DEFAULT_BOX.ceiling_height,
+    half_width: float = DEFAULT_BOX.left,
+    back_depth: float = DEFAULT_BOX.back,
     min_lines: int = 6,
     work_width: int = 192,
     min_object_height: float = 0.3,

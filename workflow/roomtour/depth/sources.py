@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RoomtourError
+from ..layout import DEFAULT_BOX
 from ..registry import Registry
 
 __all__ = ["DEPTH_SOURCES", "SOURCES", "ESTIMATED", "estimate_depth"]
@@ -98,8 +99,9 @@ class LearnedDepth:
     estimated = True
 
     def __init__(self, weights: str = "", weights_dir: str = "", short_side: int = 256, flip: bool = False,
-                 segmentation: bool = False, camera_height: float = 1.2, ceiling_height: float = 2.6,
-                 half_width: float = 2.2, back_depth: float = 6.0, fit_box: bool = False, floor_weight: float = 4.0,
+                 segmentation: bool = False, camera_height: float = DEFAULT_BOX.camera_height,
+                 ceiling_height: float = DEFAULT_BOX.ceiling_height, half_width: float = DEFAULT_BOX.left,
+                 back_depth: float = DEFAULT_BOX.back, fit_box: bool = False, floor_weight: float = 4.0,
                  tolerance: float = 0.25, envelope: float = 1.5, side_envelope: float = 1.5, edges: bool = True,
                  edge_radius: int = 3):
         from .learned import DepthNetwork

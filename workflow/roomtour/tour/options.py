@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from ..errors import RoomtourError
+from ..schema import schema_default as _schema_default
 
 __all__ = ["FORMATS", "CARD_SECONDS", "TourOptions", "tour_option_specs", "tour_defaults", "format_size",
            "format_slug"]
@@ -88,7 +89,7 @@ class TourOptions:
     format: str | None = None  # a single format: the same as formats=[format]
     resolution: tuple | None = None  # (width, height) of the first format instead of its size
     geometry_width: int = 320
-    hfov_deg: float = 60.0
+    hfov_deg: float = field(default_factory=lambda: _schema_default("video", "hfov_deg"))
     upscaler: dict = field(default_factory=lambda: {"method": "lanczos"})
     weights_dir: str = ""  # empty: the schema's weights_dir
 
