@@ -240,3 +240,13 @@ def test_captions_in_any_script_are_drawn_and_only_what_no_font_has_is_dropped(c
     lines, _ = fit_text("Pool 🏊", 400, 32, 2)
     assert lines == ["Pool"]
     assert any("emoji" in r.getMessage() and "U+1F3CA" in r.getMessage() for r in caplog.records)
+
+
+def test_a_contact_sheet_is_bounded_however_long_the_tour():
+    from roomtour.tour.cards import MAX_SHEET_TILES, contact_sheet
+
+    tiles = [(f"shot {i}", np.full((18, 32, 3), i, np.uint8)) for i in range(200)]
+    sheet = contact_sheet(tiles)
+    few = contact_sheet(tiles[:MAX_SHEET_TILES])
+    assert sheet.shape == few.shape  # 200 shots: the same 4 x 6 grid as 24
+    assert contact_sheet(tiles[:5]).shape[0] < few.shape[0]

@@ -205,7 +205,7 @@ def cmd_tour_contact_sheet(a):
     from itertools import islice
 
     from ..errors import RoomtourError
-    from ..tour.deliver import contact_sheet, thumbnail
+    from ..tour.cards import contact_sheet, thumbnail
     from ..images import write_image
     from ..video import iter_frames, probe
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import RoomtourError
 
 __all__ = ["font_path", "font_for", "safe_area", "fit_text", "card", "closing_card", "CaptionOverlay", "Badge",
-           "contact_details", "load_logo"]
+           "contact_details", "load_logo", "thumbnail", "contact_sheet", "MAX_SHEET_TILES"]
 
 log = logging.getLogger(__name__)
 
@@ -306,3 +306,42 @@ class Badge(_Overlay):
 
     def draw(self, frame: np.ndarray, i: int, n: int, fps: float) -> None:
         self.blend(frame)  # steady through the tour: crossfades join two identical badges
+
+
+def thumbnail(frame: np.ndarray, height: int = 240) -> np.ndarray:
+    """A copy at most ``height`` pixels tall, for contact sheets."""
+    h, w = frame.shape[:2]
+    if h <= height:
+        return frame.copy()
+    return cv2.resize(frame, (int(round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+
+
+MAX_SHEET_TILES = 24  # a contact sheet's grid: 4 x 6; a longer tour shows evenly spaced shots
+
+
+def contact_sheet(tiles: list[tuple[str, np.ndarray]], columns: int = 4,
+                  max_tiles: int = MAX_SHEET_TILES) -> np.ndarray:
+    """A grid of labelled thumbnails (one per card or shot), RGB uint8; at most ``max_tiles``
+    (the first and last always among them, the rest evenly spaced), so its size is bounded."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    if len(tiles) > max_tiles:
+        log.info("the contact sheet shows %d of %d cards and shots, evenly spaced", max_tiles, len(tiles))
+        keep = np.unique(np.round(np.linspace(0, len(tiles) - 1, max_tiles)).astype(int))
+        tiles = [tiles[i] for i in keep]
+
+    th = max(t.shape[0] for _, t in tiles)
+    tw = max(t.shape[1] for _, t in tiles)
+    label_h = max(14, tw // 14)
+    cols = min(columns, len(tiles))
+    rows = -(-len(tiles) // cols)
+    pad = 6
+    sheet = Image.new("RGB", (cols * (tw + pad) + pad, rows * (th + label_h + pad) + pad), (245, 245, 245))
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.truetype(font_path(False), max(9, int(label_h * 0.7)))
+    for i, (label, tile) in enumerate(tiles):
+        x, y = pad + (i % cols) * (tw + pad), pad + (i // cols) * (th + label_h + pad)
+        sheet.paste(Image.fromarray(tile), (x + (tw - tile.shape[1]) // 2, y))
+        lines, f = fit_text(label, tw, font.size, 1, bold=False, warn=False)
+        draw.text((x, y + th + 1), lines[0] if lines else "", font=f, fill=(20, 20, 20))
+    return np.asarray(sheet)

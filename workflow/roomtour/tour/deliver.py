@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import RoomtourError
 from . import cards
+from .cards import contact_sheet, thumbnail
 from .options import CARD_SECONDS, TourOptions
 from .outputs import Deliverable, commit, deliverables, files_of, owned
 from .plan import Shot, card_count, load_for_tour, read_folder, shot_frames, timeline_frames
@@ -229,14 +230,6 @@ def _shot_item(fmt, index, shot, options, geometry, run, progress):
         yield out
 
 
-def thumbnail(frame: np.ndarray, height: int = 240) -> np.ndarray:
-    """A copy at most ``height`` pixels tall, for contact sheets."""
-    h, w = frame.shape[:2]
-    if h <= height:
-        return frame.copy()
-    return cv2.resize(frame, (int(round(w * height / h)), height), interpolation=cv2.INTER_AREA)
-
-
 # --------------------------------------------------------------------------- the whole run
 
 
@@ -426,24 +419,3 @@ def _render_format(fmt: str, mine: list[Deliverable], geometry: dict | None = No
                               "bend_px": renderer.framing.bend_px, "parallax_px": renderer.framing.parallax_px,
                               "min_visible": min(c["visible"] for c in renderer.coverage)})
     return part
-
-
-def contact_sheet(tiles: list[tuple[str, np.ndarray]], columns: int = 4) -> np.ndarray:
-    """A grid of labelled thumbnails (one per card or shot), RGB uint8."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    th = max(t.shape[0] for _, t in tiles)
-    tw = max(t.shape[1] for _, t in tiles)
-    label_h = max(14, tw // 14)
-    cols = min(columns, len(tiles))
-    rows = -(-len(tiles) // cols)
-    pad = 6
-    sheet = Image.new("RGB", (cols * (tw + pad) + pad, rows * (th + label_h + pad) + pad), (245, 245, 245))
-    draw = ImageDraw.Draw(sheet)
-    font = ImageFont.truetype(cards.font_path(False), max(9, int(label_h * 0.7)))
-    for i, (label, tile) in enumerate(tiles):
-        x, y = pad + (i % cols) * (tw + pad), pad + (i // cols) * (th + label_h + pad)
-        sheet.paste(Image.fromarray(tile), (x + (tw - tile.shape[1]) // 2, y))
-        lines, f = cards.fit_text(label, tw, font.size, 1, bold=False, warn=False)
-        draw.text((x, y + th + 1), lines[0] if lines else "", font=f, fill=(20, 20, 20))
-    return np.asarray(sheet)
