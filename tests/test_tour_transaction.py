@@ -139,3 +139,10 @@ def test_a_newline_in_a_file_name_stays_on_one_line_of_the_log(tmp_path):
                            "--strict"], env=env, capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "bad\\nname.jpg" in proc.stderr, proc.stderr
+
+
+def test_a_directory_given_as_music_or_logo_is_named_as_one(listing, tmp_path):
+    with pytest.raises(RoomtourError, match="a directory, not a music file"):
+        render_tour(listing, tmp_path / "t.mp4", options(formats=["16:9"], music=str(tmp_path)))
+    with pytest.raises(RoomtourError, match="a directory, not a logo"):
+        render_tour(listing, tmp_path / "t.mp4", options(formats=["16:9"], logo=str(tmp_path)))

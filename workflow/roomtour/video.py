@@ -464,6 +464,8 @@ def check_music(music: str | Path) -> dict:
     """That ``music`` exists, is not empty and ffmpeg finds an audio stream in it: checked before a
     tour renders, so a bad file costs no render.  Returns :func:`probe`'s report."""
     music = Path(music)
+    if music.is_dir():
+        raise RoomtourError(music, "a directory, not a music file")
     if not music.is_file():
         raise RoomtourError(music, "music file not found")
     if music.stat().st_size == 0:

@@ -241,6 +241,8 @@ def load_logo(path: str) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     p = Path(path)
+    if p.is_dir():
+        raise RoomtourError(p, "a directory, not a logo")
     if not p.is_file():
         raise RoomtourError(p, "logo not found")
     try:
