@@ -145,6 +145,11 @@ if (root) {
     photosEl.replaceChildren(...l.photos.map(photoItem));
     jobsEl.replaceChildren(...l.jobs.filter(j => j.state !== "superseded").slice(0, 3).map(jobItem));
     showResults(l.last_render);
+    const musicState = document.getElementById("music-state");
+    musicState.replaceChildren(l.has_music ? "music added · " : "no music",
+      l.has_music ? el("a", { href: "#", text: "remove", onclick: async (ev) => {
+        ev.preventDefault(); await api("DELETE", `/api/listings/${id}/music`); load(); } }) : "");
+    document.getElementById("logo-state").textContent = l.has_logo ? "logo on the agent's card" : (l.agent ? "no logo" : "name the agent to add a logo");
     const active = l.jobs.some(j => j.state === "queued" || j.state === "running");
     if (active && !polling) polling = setInterval(load, 1000);
     if (!active && polling) { clearInterval(polling); polling = null; }
@@ -195,7 +200,7 @@ if (root) {
   async function sendFile(input, url) {
     if (!input.files.length) return;
     const data = new FormData(); data.append("file", input.files[0], input.files[0].name);
-    try { await api("POST", url, data); document.getElementById("render-error").textContent = ""; }
+    try { await api("POST", url, data); document.getElementById("render-error").textContent = ""; input.value = ""; load(); }
     catch (e) { document.getElementById("render-error").textContent = e.message; input.value = ""; }
   }
   document.getElementById("music").addEventListener("change", (ev) => sendFile(ev.target, `/api/listings/${id}/music`));
