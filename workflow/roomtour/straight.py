@@ -184,7 +184,9 @@ def straighten_depth(photo: np.ndarray, depth: np.ndarray, segments: np.ndarray 
     ``line_weight`` is the weight at samples 1.5 cells apart, scaled by
     ``(1.5 / spacing) ** 4`` so that it means the same at any spacing (a
     second difference shrinks with the square of its step).  Returns float32
-    depth of the same shape.
+    depth of the same shape.  Long on purpose: it assembles one sparse least-squares system whose
+    data, smoothness and line terms share one pixel indexing, and splitting it would pass that
+    indexing between helpers.
     """
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
