@@ -268,11 +268,11 @@ def test_dangling_links_warn_and_stop_under_strict(tmp_path, caplog):
 def test_identical_photos_are_named_in_a_warning(tmp_path, caplog):
     import shutil
 
-    from roomtour.tour import load_shots, read_folder
+    from roomtour.tour import TourOptions, load_for_tour, read_folder
 
     folder = _one_photo_folder(tmp_path)
     shutil.copy(folder / "kitchen.png", folder / "kitchen_copy.png")
-    loaded = load_shots(read_folder(folder), strict=False)
+    loaded = load_for_tour(read_folder(folder), TourOptions())
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(loaded) == 2
     assert any("kitchen_copy.png shows the same pixels as kitchen.png" in m for m in said)

@@ -55,8 +55,8 @@ def _image(data: bytes, what: str, name: str):
         raise RoomtourError(name, f"not a {what} the image decoder can open ({exc.__class__.__name__})") from None
 
 
-def check_photo(data: bytes, name: str) -> tuple[bytes, str, int, int]:
-    """``(bytes to store, suffix, width, height)`` of an uploaded photo, or one line why not.
+def check_photo(data: bytes, name: str):
+    """``(bytes to store, suffix, decoded RGB image)`` of an uploaded photo, or one line why not.
     JPEG, PNG and WebP are kept as sent; HEIC (iPhone) and others the decoder opens become JPEG."""
     if len(data) == 0:
         raise RoomtourError(name, "empty file")
@@ -68,11 +68,12 @@ def check_photo(data: bytes, name: str) -> tuple[bytes, str, int, int]:
     if min(w, h) < 64:
         raise RoomtourError(name, f"{w}x{h} is too small for a tour (at least 64 pixels a side)")
     suffix = _FORMATS.get(im.format or "")
+    rgb = im.convert("RGB")
     if suffix and not getattr(im, "is_animated", False):
-        return data, suffix, w, h
+        return data, suffix, rgb
     out = io.BytesIO()
-    im.convert("RGB").save(out, "JPEG", quality=95)
-    return out.getvalue(), "jpg", w, h
+    rgb.save(out, "JPEG", quality=95)
+    return out.getvalue(), "jpg", rgb
 
 
 def check_logo(data: bytes, name: str) -> tuple[bytes, str]:

@@ -28,7 +28,7 @@ _HOMES = {
     "deliver": ["TourProgress", "crossfade", "render_tour", "repeat", "shot_stream",
                 "write_shot"],
     "options": ["CARD_SECONDS", "FORMATS", "MOVES", "TourOptions", "format_size", "format_slug", "tour_defaults"],
-    "plan": ["Shot", "caption_from_name", "fit_length", "load_shots", "read_folder", "shot_frames", "timeline_frames"],
+    "plan": ["Shot", "caption_from_name", "fit_length", "load_for_tour", "read_folder", "shot_frames", "timeline_frames"],
     "shot": ["PhotoGeometry", "ShotRenderer", "choose_move"],
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -42,5 +42,5 @@ def __getattr__(name):
 
 __all__ = ["CaptionOverlay", "card", "safe_area", "Deliverable", "TourProgress", "crossfade", "deliverables",
            "render_tour", "repeat", "shot_stream", "write_shot", "CARD_SECONDS", "FORMATS", "MOVES", "TourOptions",
-           "format_size", "format_slug", "tour_defaults", "Shot", "caption_from_name", "fit_length", "load_shots",
+           "format_size", "format_slug", "tour_defaults", "Shot", "caption_from_name", "fit_length", "load_for_tour",
            "read_folder", "shot_frames", "timeline_frames", "PhotoGeometry", "ShotRenderer", "choose_move"]

@@ -262,8 +262,7 @@ def _render_in_workers(workers: int, items: list[Deliverable], options: TourOpti
     return parts
 
 
-def _preflight(out, options: TourOptions, shots: list[Shot], loaded, seconds: float,
-               folder: str | Path | None = None) -> list[Deliverable]:
+def _preflight(out, options: TourOptions, shots: list[Shot], seconds: float, folder: str | Path) -> list[Deliverable]:
     """Every check that needs no frame (see the module docstring); returns the deliverables."""
     from ..video import check_music, check_output
 
@@ -275,7 +274,7 @@ def _preflight(out, options: TourOptions, shots: list[Shot], loaded, seconds: fl
             check_output(d.poster, inputs, suffixes=(".jpg",))
         if options.contact_sheet:
             check_output(d.contact_sheet, inputs, suffixes=(".png",))
-    if folder is not None and Path(out).resolve().parent.is_relative_to(Path(folder).resolve()):
+    if Path(out).resolve().parent.is_relative_to(Path(folder).resolve()):
         raise RoomtourError(out, f"is inside the photo folder {folder}; the next run would take its poster and "
                                  "contact sheet for photos: write the tour elsewhere")
     for d in items:
@@ -311,7 +310,7 @@ def render_tour(folder: str | Path, out: str | Path, options: TourOptions) -> di
         raise RoomtourError(short[0], "its time is shorter than two crossfades")
     per_format = timeline_frames(options, loaded)
     options.check_length(per_format / options.fps, f"{folder}: the tour")
-    final = _preflight(out, options, shots, loaded, per_format / options.fps, folder)
+    final = _preflight(out, options, shots, per_format / options.fps, folder)
     logo = cards.load_logo(options.logo) if options.logo else None
     start = time.monotonic()
     # every file is written into a hidden folder beside the outputs and moved into place only when

@@ -1,7 +1,7 @@
 """Which photos a tour shows, in which order, for how long.
 
 :func:`read_folder` lists a folder's shots (sorted names, or the order of a ``tour.yaml``
-sidecar, whose errors name their line); :func:`load_shots` reads the photos, skipping or
+sidecar, whose errors name their line); :func:`load_for_tour` checks the photos it keeps, skipping or
 refusing bad ones; :func:`fit_length` fits them to a target length; :func:`timeline_frames`
 counts the frames of the whole tour.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import RoomtourError
 from .options import CARD_SECONDS, MOVES, TourOptions
 
-__all__ = ["Shot", "caption_from_name", "read_folder", "load_shots", "load_for_tour", "fit_length",
+__all__ = ["Shot", "caption_from_name", "read_folder", "load_for_tour", "fit_length",
            "timeline_frames", "card_count"]
 
 log = logging.getLogger(__name__)
@@ -137,30 +137,6 @@ def _item_lines(root) -> list[int]:
     if not isinstance(node, yaml.SequenceNode):
         return []
     return [item.start_mark.line + 1 for item in node.value]
-
-
-def load_shots(shots: list[Shot], strict: bool) -> list[tuple[Shot, np.ndarray]]:
-    """``[(shot, photo)]`` for the photos that can be read; a bad one is skipped with one
-    warning line naming it (``strict``: the error stops the tour).  Two photos with the same
-    pixels are named in a warning."""
-    from ..images import read_image
-
-    usable, seen = [], {}
-    for shot in shots:
-        try:
-            usable.append((shot, read_image(shot.path)))
-        except RoomtourError as exc:
-            if strict:
-                raise
-            log.warning("skipping %s", exc)
-            continue
-        digest = hashlib.sha256(usable[-1][1].tobytes()).hexdigest()
-        if digest in seen:
-            log.warning("%s shows the same pixels as %s; it is used twice", shot.path.name, seen[digest])
-        seen.setdefault(digest, shot.path.name)
-    if not usable:
-        raise RoomtourError(shots[0].path.parent if shots else "tour", "no usable photo (every one failed to read)")
-    return usable
 
 
 def load_for_tour(shots: list[Shot], options: TourOptions) -> list[Shot]:

@@ -29,12 +29,10 @@ class Order(BaseModel):
 
 def _store_photo(store: Store, listing_id: int, data: bytes, name: str, weights_dir: str) -> dict:
     """Check, thumbnail, caption and store one upload (runs in a worker thread)."""
-    from PIL import Image
-
     from ..captions import suggest_caption
 
-    data, suffix, w, h = check_photo(data, name)
-    im = Image.open(io.BytesIO(data)).convert("RGB")
+    data, suffix, im = check_photo(data, name)
+    w, h = im.size
     thumb = im.copy()
     thumb.thumbnail((480, 480))
     buf = io.BytesIO()
